@@ -1,0 +1,241 @@
+package match
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// Indicator is one entry of a feed: a value of some kind, what to do when it
+// matches, and what is known about it.
+//
+// The zero Action is taken as ActionBlock, so an Indicator with only a Kind
+// and a Value blocks. A zero Kind is detected from the value's shape, as
+// [KindOf] does.
+type Indicator struct {
+	Kind   Kind
+	Value  string
+	Action Action
+	Meta
+}
+
+// Meta is what a feed says about an indicator. Every field is optional.
+type Meta struct {
+	Source      string    // the feed's name, such as "urlhaus"
+	Category    string    // such as "malware", "phishing", "c2"
+	Severity    Severity  //
+	Confidence  uint8     // 0–100; 0 when unknown
+	Tags        []string  //
+	FirstSeen   time.Time //
+	LastSeen    time.Time //
+	Expires     time.Time // after it, the indicator no longer matches; zero: never
+	Reference   string    // where to read more, usually a URL
+	Description string    //
+}
+
+// String returns the indicator as "kind:value".
+func (ind Indicator) String() string { return ind.Kind.String() + ":" + ind.Value }
+
+// Errors wrapped by the errors of [Builder.Add].
+var (
+	ErrInvalid     = errors.New("invalid value")
+	ErrUnsupported = errors.New("not supported")
+	ErrExpired     = errors.New("expired")
+)
+
+// IndicatorError reports an indicator that a [Builder] refused.
+type IndicatorError struct {
+	Kind   Kind   // the kind given or detected
+	Value  string // the value as given
+	Reason string
+	Err    error // ErrInvalid, ErrUnsupported or ErrExpired
+}
+
+func (e *IndicatorError) Error() string {
+	return fmt.Sprintf("%s %q: %s", e.Kind, truncate(e.Value, 120), e.Reason)
+}
+
+func (e *IndicatorError) Unwrap() error { return e.Err }
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// KindOf returns the kind of value judged by its shape alone: 32, 40 or 64
+// hex digits are a digest, an IP address or prefix is an IP or CIDR, a
+// value with a scheme or a path is a URL, and a host name is a domain. It
+// returns KindUnknown for anything else. It does not allocate.
+func KindOf(value string) Kind {
+	switch len(value) {
+	case 32, 40, 64:
+		if isHex(value) {
+			return hashKinds[len(value)/8]
+		}
+	}
+	if a, err := netip.ParseAddr(value); err == nil {
+		if a.Zone() != "" {
+			return KindUnknown
+		}
+		return KindIP
+	}
+	if strings.IndexByte(value, '/') >= 0 {
+		if _, err := netip.ParsePrefix(value); err == nil {
+			return KindCIDR
+		}
+	}
+	if looksLikeURL(value) {
+		return KindURL
+	}
+	if looksLikeHost(value) {
+		return KindDomain
+	}
+	return KindUnknown
+}
+
+// hashKinds maps a hex length / 8 to its kind.
+var hashKinds = [9]Kind{4: KindMD5, 5: KindSHA1, 8: KindSHA256}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// digestLen returns the digest length in bytes of a hash kind.
+func digestLen(k Kind) int {
+	switch k {
+	case KindMD5:
+		return 16
+	case KindSHA1:
+		return 20
+	case KindSHA256:
+		return 32
+	}
+	return 0
+}
+
+func looksLikeURL(s string) bool {
+	if i := strings.Index(s, "://"); i > 0 {
+		for j := 0; j < i; j++ {
+			c := s[j]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || j > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.')) {
+				return false
+			}
+		}
+		return true
+	}
+	// A host followed by a path, as in many feeds: "evil.example/x.exe".
+	if i := strings.IndexByte(s, '/'); i > 0 {
+		return looksLikeHost(s[:i])
+	}
+	return false
+}
+
+// looksLikeHost reports whether s has the shape of a DNS name with at least
+// two labels: letters, digits, hyphens, underscores, and IDN in any form.
+func looksLikeHost(s string) bool {
+	s = strings.TrimSuffix(s, ".")
+	if len(s) == 0 || len(s) > 253 || strings.IndexByte(s, '.') < 0 {
+		return false
+	}
+	label := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			if label == 0 {
+				return false
+			}
+			label = 0
+			continue
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '*' && i == 0, c >= 0x80:
+		default:
+			return false
+		}
+		label++
+		if label > 63 && s[i] < 0x80 {
+			return false
+		}
+	}
+	return label > 0
+}
+
+// normalized is an indicator after validation: its value in canonical form
+// (raw digest bytes for hashes), and for IPs the prefix.
+type normalized struct {
+	kind   Kind
+	value  string
+	prefix netip.Prefix
+}
+
+// normalize validates ind's value for its kind and returns its canonical
+// form. It detects the kind when ind.Kind is KindUnknown.
+func normalize(ind *Indicator) (normalized, error) {
+	v := strings.TrimSpace(ind.Value)
+	k := ind.Kind
+	if k == KindUnknown {
+		k = KindOf(v)
+	}
+	fail := func(err error, format string, args ...any) (normalized, error) {
+		return normalized{}, &IndicatorError{Kind: k, Value: ind.Value, Reason: fmt.Sprintf(format, args...), Err: err}
+	}
+	if v == "" {
+		return fail(ErrInvalid, "empty value")
+	}
+	switch k {
+	case KindUnknown:
+		return fail(ErrInvalid, "not a domain, URL, IP address, prefix or hash")
+	case KindMD5, KindSHA1, KindSHA256:
+		n := digestLen(k)
+		if len(v) != 2*n {
+			return fail(ErrInvalid, "%s needs %d hex digits, got %d characters", k, 2*n, len(v))
+		}
+		var d [32]byte
+		if _, err := hex.Decode(d[:n], []byte(v)); err != nil {
+			return fail(ErrInvalid, "not hex: %v", err)
+		}
+		return normalized{kind: k, value: string(d[:n])}, nil
+	case KindIP, KindCIDR:
+		var p netip.Prefix
+		if strings.IndexByte(v, '/') >= 0 {
+			var err error
+			if p, err = netip.ParsePrefix(v); err != nil {
+				return fail(ErrInvalid, "not an IP prefix: %v", err)
+			}
+		} else {
+			a, err := netip.ParseAddr(v)
+			if err != nil {
+				return fail(ErrInvalid, "not an IP address: %v", err)
+			}
+			if a.Zone() != "" {
+				return fail(ErrInvalid, "an address with a zone cannot be an indicator")
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		if a := p.Addr(); a.Is4In6() {
+			// IPv4-mapped IPv6 is IPv4: ::ffff:10.0.0.0/104 is 10.0.0.0/8.
+			if p.Bits() < 96 {
+				return fail(ErrInvalid, "prefix %s covers more than the IPv4-mapped range", p)
+			}
+			p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+		}
+		p = p.Masked()
+		if p.IsSingleIP() {
+			return normalized{kind: KindIP, value: p.Addr().String(), prefix: p}, nil
+		}
+		return normalized{kind: KindCIDR, value: p.String(), prefix: p}, nil
+	case KindDomain, KindURL, KindPattern, KindUserAgent:
+		return fail(ErrUnsupported, "%s indicators are not supported yet", k)
+	}
+	return fail(ErrInvalid, "unknown kind")
+}

@@ -1,0 +1,443 @@
+package match
+
+import (
+	"cmp"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"unsafe"
+
+	"github.com/sift-intel/sift/hashset"
+	"github.com/sift-intel/sift/internal/iptable"
+	"github.com/sift-intel/sift/internal/layout"
+)
+
+// The serialised Set, all integers little-endian:
+//
+//	offset  size  field
+//	0       8     magic "siftset\x00"
+//	8       4     format version (1)
+//	12      4     number of sections, n
+//	16      8     number of records
+//	24      40    zero
+//	64      24*n  section table: id (uint32), zero (uint32), offset (uint64), length (uint64)
+//	...           sections, each at an offset that is a multiple of 64
+//
+// The sections, by id:
+//
+//	1  records   [count]record, 32 bytes each (see record)
+//	2  heap      indicator values in record order (digests of a hash kind end up packed together)
+//	3  meta      encoded metadata shared by records (see meta.go)
+//	4  labels    uint32 count, uint32 offsets[count+1], then the bytes
+//	5  chains    []uint32: length, record IDs; repeated
+//	6  kinds     []kindRange: first record, count, heap offset, zero
+//	7  md5       package hashset layout: fingerprint → candidate
+//	8  sha1      package hashset layout
+//	9  sha256    package hashset layout
+//	10 ip        package iptable layout: address → candidate
+//
+// Sections a Set does not need are absent. A reader refuses unknown section
+// ids: a newer format gets a new version number.
+const (
+	formatVersion = 1
+	headerSize    = 64
+	sectionAlign  = 64
+	maxSections   = 64
+)
+
+var magic = [8]byte{'s', 'i', 'f', 't', 's', 'e', 't', 0}
+
+const (
+	secRecords = 1 + iota
+	secHeap
+	secMeta
+	secLabels
+	secChains
+	secKinds
+	secMD5
+	secSHA1
+	secSHA256
+	secIP
+	numSections
+)
+
+var sectionNames = [numSections]string{"", "records", "heap", "meta", "labels", "chains", "kinds", "md5", "sha1", "sha256", "ip"}
+
+// ErrFormat is wrapped by every error that [Open] and [Set.Verify] return
+// for bytes that are not a valid Set.
+var ErrFormat = errors.New("match: invalid set")
+
+func formatError(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrFormat}, args...)...)
+}
+
+// MarshalBinary returns the serialised Set. It implements
+// [encoding.BinaryMarshaler].
+func (s *Set) MarshalBinary() ([]byte, error) { return s.AppendBinary(nil) }
+
+// AppendBinary appends the serialised Set to dst. It implements
+// [encoding.BinaryAppender]. The sections are aligned relative to the start
+// of the Set, so dst's length should be a multiple of 64 for the Set to be
+// used in place when opened from a 64-byte-aligned buffer.
+func (s *Set) AppendBinary(dst []byte) ([]byte, error) {
+	if s == nil {
+		s = &Set{labels: []string{""}}
+	}
+	type section struct {
+		id   uint32
+		data []byte
+	}
+	var secs []section
+	add := func(id uint32, b []byte) {
+		if len(b) > 0 {
+			secs = append(secs, section{id, b})
+		}
+	}
+	if len(s.recs) > 0 {
+		add(secRecords, unsafe.Slice((*byte)(unsafe.Pointer(&s.recs[0])), len(s.recs)*recordSize))
+		if !littleEndian {
+			return nil, errors.New("match: serialising on a big-endian machine is not supported")
+		}
+	}
+	add(secHeap, s.heap)
+	add(secMeta, s.meta)
+	add(secLabels, appendLabels(nil, s.labels))
+	add(secChains, layout.AppendUint32s(nil, s.chains))
+	kinds := make([]uint32, 0, 4*numKinds)
+	for _, kr := range s.kinds {
+		kinds = append(kinds, kr.first, kr.count, kr.heap, 0)
+	}
+	add(secKinds, layout.AppendUint32s(nil, kinds))
+	for i, hs := range s.hashes {
+		if hs != nil {
+			b, err := hs.AppendBinary(nil)
+			if err != nil {
+				return nil, err
+			}
+			add(uint32(secMD5+i), b)
+		}
+	}
+	if s.ip != nil {
+		b, err := s.ip.AppendBinary(nil)
+		if err != nil {
+			return nil, err
+		}
+		add(secIP, b)
+	}
+
+	base := len(dst)
+	dst = append(dst, magic[:]...)
+	dst = binary.LittleEndian.AppendUint32(dst, formatVersion)
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(secs)))
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(len(s.recs)))
+	dst = append(dst, make([]byte, headerSize-24)...)
+	off := alignUp(headerSize+24*len(secs), sectionAlign)
+	for _, sec := range secs {
+		dst = binary.LittleEndian.AppendUint32(dst, sec.id)
+		dst = binary.LittleEndian.AppendUint32(dst, 0)
+		dst = binary.LittleEndian.AppendUint64(dst, uint64(off))
+		dst = binary.LittleEndian.AppendUint64(dst, uint64(len(sec.data)))
+		off = alignUp(off+len(sec.data), sectionAlign)
+	}
+	for _, sec := range secs {
+		for (len(dst)-base)%sectionAlign != 0 {
+			dst = append(dst, 0)
+		}
+		dst = append(dst, sec.data...)
+	}
+	return dst, nil
+}
+
+func alignUp(n, a int) int { return (n + a - 1) &^ (a - 1) }
+
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+func appendLabels(dst []byte, labels []string) []byte {
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(labels)))
+	off := uint32(0)
+	for _, l := range labels {
+		dst = binary.LittleEndian.AppendUint32(dst, off)
+		off += uint32(len(l))
+	}
+	dst = binary.LittleEndian.AppendUint32(dst, off)
+	for _, l := range labels {
+		dst = append(dst, l...)
+	}
+	return dst
+}
+
+// Open returns the Set serialised in data. It checks the header, that every
+// section lies inside data without overlapping another, and the sizes and
+// indexes that lookups rely on; lookups on an opened Set never read out of
+// bounds, even if the rest of data is corrupt. [Set.Verify] checks the
+// rest. Open does not copy the large sections when data is 8-byte aligned
+// on a little-endian machine: data must then stay unmodified while the Set
+// is in use.
+func Open(data []byte) (*Set, error) {
+	if len(data) < headerSize {
+		return nil, formatError("%d bytes, shorter than the %d-byte header", len(data), headerSize)
+	}
+	if [8]byte(data[:8]) != magic {
+		return nil, formatError("bad magic %q", data[:8])
+	}
+	if v := binary.LittleEndian.Uint32(data[8:]); v != formatVersion {
+		return nil, formatError("format version %d, this reader knows %d", v, formatVersion)
+	}
+	n := binary.LittleEndian.Uint32(data[12:])
+	nrec := binary.LittleEndian.Uint64(data[16:])
+	if n > maxSections {
+		return nil, formatError("%d sections, more than %d", n, maxSections)
+	}
+	tableEnd := uint64(headerSize) + 24*uint64(n)
+	if tableEnd > uint64(len(data)) {
+		return nil, formatError("section table runs past the end")
+	}
+	type span struct {
+		id       uint32
+		off, end uint64
+	}
+	var spans []span
+	var sec [numSections][]byte
+	for i := range uint64(n) {
+		e := data[headerSize+24*i:]
+		id := binary.LittleEndian.Uint32(e)
+		off := binary.LittleEndian.Uint64(e[8:])
+		size := binary.LittleEndian.Uint64(e[16:])
+		switch {
+		case id == 0 || id >= numSections:
+			return nil, formatError("unknown section id %d", id)
+		case sec[id] != nil:
+			return nil, formatError("section %s appears twice", sectionNames[id])
+		case off%sectionAlign != 0 || off < tableEnd:
+			return nil, formatError("section %s at misaligned or overlapping offset %d", sectionNames[id], off)
+		case off > uint64(len(data)) || size > uint64(len(data))-off:
+			return nil, formatError("section %s (%d bytes at %d) runs past the end of %d bytes", sectionNames[id], size, off, len(data))
+		}
+		sec[id] = data[off : off+size : off+size]
+		spans = append(spans, span{id, off, off + size})
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.off, b.off) })
+	for i := 1; i < len(spans); i++ {
+		if spans[i].off < spans[i-1].end {
+			return nil, formatError("sections %s and %s overlap", sectionNames[spans[i-1].id], sectionNames[spans[i].id])
+		}
+	}
+
+	s := new(Set)
+	var err error
+	if s.recs, err = openRecords(sec[secRecords], nrec); err != nil {
+		return nil, err
+	}
+	s.heap = sec[secHeap]
+	s.meta = sec[secMeta]
+	if s.labels, err = openLabels(sec[secLabels]); err != nil {
+		return nil, err
+	}
+	if s.chains, err = layout.Uint32s(sec[secChains]); err != nil {
+		return nil, formatError("chains: %v", err)
+	}
+	kinds, err := layout.Uint32s(sec[secKinds])
+	if err != nil || len(kinds)%4 != 0 || len(kinds) > 4*int(numKinds) {
+		return nil, formatError("kinds section of %d bytes", len(sec[secKinds]))
+	}
+	for k := range len(kinds) / 4 {
+		kr := kindRange{first: kinds[4*k], count: kinds[4*k+1], heap: kinds[4*k+2]}
+		if uint64(kr.first)+uint64(kr.count) > uint64(len(s.recs)) {
+			return nil, formatError("kind %s: records %d+%d past %d", Kind(k), kr.first, kr.count, len(s.recs))
+		}
+		if size := digestLen(Kind(k)); size > 0 && uint64(kr.heap)+uint64(kr.count)*uint64(size) > uint64(len(s.heap)) {
+			return nil, formatError("kind %s: digests run past the heap", Kind(k))
+		}
+		s.kinds[k] = kr
+	}
+	for i := range s.hashes {
+		if b := sec[secMD5+i]; b != nil {
+			if s.hashes[i], err = hashset.Open(b); err != nil {
+				return nil, formatError("%s: %v", sectionNames[secMD5+i], err)
+			}
+		}
+	}
+	if b := sec[secIP]; b != nil {
+		if s.ip, err = iptable.Open(b); err != nil {
+			return nil, formatError("ip: %v", err)
+		}
+	}
+	return s, nil
+}
+
+func openRecords(b []byte, n uint64) ([]record, error) {
+	if uint64(len(b)) != n*uint64(recordSize) || n > maxRecords {
+		return nil, formatError("header declares %d records, records section holds %d bytes", n, len(b))
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	if littleEndian && uintptr(unsafe.Pointer(&b[0]))%8 == 0 {
+		// Aligned, native order: the records are used in place.
+		return unsafe.Slice((*record)(unsafe.Pointer(&b[0])), n), nil
+	}
+	recs := make([]record, n)
+	for i := range recs {
+		p := b[i*recordSize:]
+		recs[i] = record{
+			kind: Kind(p[0]), action: Action(p[1]), severity: Severity(p[2]), confidence: p[3],
+			category: binary.LittleEndian.Uint16(p[4:]), source: binary.LittleEndian.Uint16(p[6:]),
+			value: binary.LittleEndian.Uint32(p[8:]), valueLen: binary.LittleEndian.Uint32(p[12:]),
+			meta: binary.LittleEndian.Uint32(p[16:]), expires: int64(binary.LittleEndian.Uint64(p[24:])),
+		}
+	}
+	return recs, nil
+}
+
+// openLabels copies the labels out: they are few, and strings handed to
+// callers must not point into a buffer that may be unmapped.
+func openLabels(b []byte) ([]string, error) {
+	if len(b) < 8 {
+		return nil, formatError("labels section of %d bytes", len(b))
+	}
+	n := uint64(binary.LittleEndian.Uint32(b))
+	if n == 0 || n > 1<<16 || 4+4*(n+1) > uint64(len(b)) {
+		return nil, formatError("%d labels in %d bytes", n, len(b))
+	}
+	offs := b[4 : 4+4*(n+1)]
+	text := b[4+4*(n+1):]
+	labels := make([]string, n)
+	prev := uint32(0)
+	for i := range labels {
+		lo, hi := binary.LittleEndian.Uint32(offs[4*i:]), binary.LittleEndian.Uint32(offs[4*i+4:])
+		if lo != prev || hi < lo || uint64(hi) > uint64(len(text)) {
+			return nil, formatError("label %d: bad offsets %d..%d", i, lo, hi)
+		}
+		labels[i] = string(text[lo:hi])
+		prev = hi
+	}
+	if labels[0] != "" {
+		return nil, formatError("label 0 is %q, not empty", labels[0])
+	}
+	if int(prev) != len(text) {
+		return nil, formatError("%d bytes after the last label", len(text)-int(prev))
+	}
+	return labels, nil
+}
+
+// Verify checks everything [Open] does not: every record, chain and
+// metadata entry, every index entry and the digest it leads to. A Set that
+// passes Verify answers every lookup from well-formed data. It takes time
+// proportional to the size of the Set.
+func (s *Set) Verify() error {
+	if s == nil {
+		return nil
+	}
+	kindOf := func(id uint32) Kind {
+		for k, kr := range s.kinds {
+			if id >= kr.first && id-kr.first < kr.count {
+				return Kind(k)
+			}
+		}
+		return KindUnknown
+	}
+	var total uint64
+	for k, kr := range s.kinds {
+		total += uint64(kr.count)
+		for id := kr.first; id < kr.first+kr.count; id++ {
+			if s.recs[id].kind != Kind(k) {
+				return formatError("record %d is %s but lies among the %s records", id, s.recs[id].kind, Kind(k))
+			}
+		}
+	}
+	if total != uint64(len(s.recs)) {
+		return formatError("kind ranges cover %d of %d records", total, len(s.recs))
+	}
+	for id := range s.recs {
+		r := &s.recs[id]
+		switch {
+		case r.action == ActionNone || r.action >= numActions:
+			return formatError("record %d: action %d", id, r.action)
+		case r.severity >= numSeverities:
+			return formatError("record %d: severity %d", id, r.severity)
+		case r.confidence > 100:
+			return formatError("record %d: confidence %d", id, r.confidence)
+		case int(r.source) >= len(s.labels) || int(r.category) >= len(s.labels):
+			return formatError("record %d: label past the %d labels", id, len(s.labels))
+		}
+		if _, ok := s.bytes(r.value, r.valueLen); !ok {
+			return formatError("record %d: value runs past the heap", id)
+		}
+		if size := digestLen(r.kind); size > 0 {
+			kr := s.kinds[r.kind]
+			if r.valueLen != uint32(size) || uint64(r.value) != uint64(kr.heap)+uint64(uint32(id)-kr.first)*uint64(size) {
+				return formatError("record %d: digest not at its packed place", id)
+			}
+		}
+		if r.meta != noMeta {
+			var m Meta
+			if err := decodeMeta(s.meta, r.meta, &m); err != nil {
+				return formatError("record %d: metadata at %d: %v", id, r.meta, err)
+			}
+		}
+	}
+	for o := 0; o < len(s.chains); {
+		n := int(s.chains[o])
+		if n < 2 || n > len(s.chains)-o-1 {
+			return formatError("chain at %d: length %d", o, n)
+		}
+		for _, id := range s.chains[o+1 : o+1+n] {
+			if int(id) >= len(s.recs) {
+				return formatError("chain at %d: record %d past %d", o, id, len(s.recs))
+			}
+		}
+		o += 1 + n
+	}
+	// Every candidate must lead to records of the right kinds.
+	checkCand := func(c uint32, kinds ...Kind) error {
+		ids := []uint32{c}
+		if c&chainBit != 0 {
+			o := int(c &^ chainBit)
+			if o >= len(s.chains) || int(s.chains[o]) > len(s.chains)-o-1 {
+				return formatError("candidate %#x: no chain there", c)
+			}
+			ids = s.chains[o+1 : o+1+int(s.chains[o])]
+		}
+		for _, id := range ids {
+			if !slices.Contains(kinds, kindOf(id)) {
+				return formatError("candidate %#x: record %d is not %v", c, id, kinds)
+			}
+		}
+		return nil
+	}
+	for i, hs := range s.hashes {
+		k := KindMD5 + Kind(i)
+		if hs == nil {
+			if s.kinds[k].count > 0 {
+				return formatError("%s records without an index", k)
+			}
+			continue
+		}
+		if err := hs.Verify(); err != nil {
+			return formatError("%s: %v", k, err)
+		}
+		var err error
+		hs.All(func(e hashset.Entry) bool {
+			if err = checkCand(e.Value, k); err != nil {
+				return false
+			}
+			r := &s.recs[s.head(e.Value)]
+			d, _ := s.bytes(r.value, r.valueLen)
+			if hashset.Fingerprint(hs.Seed(), d) != e.FP {
+				err = formatError("%s: fingerprint %#x does not match its digest", k, e.FP)
+				return false
+			}
+			return true
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if s.ip != nil {
+		if err := s.ip.Verify(func(c uint32) error { return checkCand(c, KindIP, KindCIDR) }); err != nil {
+			return formatError("ip: %v", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,324 @@
+package match
+
+import (
+	"encoding/hex"
+	"iter"
+	"net/netip"
+	"time"
+	"unsafe"
+
+	"github.com/sift-intel/sift/hashset"
+	"github.com/sift-intel/sift/internal/iptable"
+)
+
+// Set is an immutable collection of indicators, organised for lookups.
+//
+// A Set is built by a [Builder] or opened from its serialised form with
+// [Open]. It is safe for concurrent use: lookups never lock and never
+// allocate. A nil *Set is empty: every lookup returns the zero Verdict.
+type Set struct {
+	recs   []record
+	heap   []byte   // indicator values in record order, so each hash kind's digests are packed
+	meta   []byte   // encoded Meta beyond the record's fields, see meta.go
+	labels []string // sources and categories; label 0 is ""
+	chains []uint32 // precedence-ordered candidate lists, see decide
+	kinds  [numKinds]kindRange
+	hashes [3]*hashset.Set // MD5, SHA-1, SHA-256: fingerprint → candidate
+	ip     *iptable.Table  // address → candidate
+
+	clock func() time.Time // nil: time.Now
+}
+
+// record is the fixed part of an indicator: everything a Verdict needs,
+// and where to find the rest. Its layout is part of the serialised Set.
+type record struct {
+	kind       Kind
+	action     Action
+	severity   Severity
+	confidence uint8
+	category   uint16
+	source     uint16
+	value      uint32 // offset of the value in heap
+	valueLen   uint32
+	meta       uint32 // offset of the encoded Meta in meta; noMeta if none
+	_          uint32
+	expires    int64 // Unix seconds; 0: never
+}
+
+const recordSize = int(unsafe.Sizeof(record{}))
+
+// noMeta marks a record without tags, times, reference or description.
+const noMeta = ^uint32(0)
+
+// kindRange locates the records of one kind, which a Set keeps together.
+type kindRange struct {
+	first, count uint32
+	heap         uint32 // for hash kinds: offset of the packed digests
+	_            uint32
+}
+
+// A candidate, as stored in the lookup structures, is either a record ID or,
+// with chainBit set, the offset of a chain: a length followed by record IDs
+// in order of precedence. A chain exists where several indicators match the
+// same keys (nested prefixes, one value in two feeds). The first record of
+// the chain that has not expired decides.
+const chainBit = 1 << 31
+
+// decide returns the verdict of candidate c. now caches the clock, read at
+// most once per lookup and only when a record has an expiry.
+func (s *Set) decide(c uint32, now *int64) Verdict {
+	if c&chainBit == 0 {
+		return s.verdictOf(c, now)
+	}
+	o := uint64(c &^ chainBit)
+	if o >= uint64(len(s.chains)) {
+		return Verdict{}
+	}
+	n := uint64(s.chains[o])
+	if n > uint64(len(s.chains))-o-1 {
+		return Verdict{}
+	}
+	for _, id := range s.chains[o+1 : o+1+n] {
+		if v := s.verdictOf(id, now); v.Action != ActionNone {
+			return v
+		}
+	}
+	return Verdict{}
+}
+
+// head returns the first record of candidate c, or an out-of-range ID.
+func (s *Set) head(c uint32) uint32 {
+	if c&chainBit == 0 {
+		return c
+	}
+	o := uint64(c &^ chainBit)
+	if o+1 >= uint64(len(s.chains)) || s.chains[o] == 0 {
+		return ^uint32(0)
+	}
+	return s.chains[o+1]
+}
+
+func (s *Set) verdictOf(id uint32, now *int64) Verdict {
+	if uint64(id) >= uint64(len(s.recs)) {
+		return Verdict{} // only corrupt input gets here; Verify reports it
+	}
+	r := &s.recs[id]
+	if r.expires != 0 {
+		if *now == 0 {
+			*now = s.now().Unix()
+		}
+		if *now >= r.expires {
+			return Verdict{}
+		}
+	}
+	return Verdict{
+		Action:     r.action,
+		Kind:       r.kind,
+		Severity:   r.severity,
+		Confidence: r.confidence,
+		Category:   r.category,
+		Source:     r.source,
+		ID:         id,
+	}
+}
+
+func (s *Set) now() time.Time {
+	if s.clock != nil {
+		return s.clock()
+	}
+	return time.Now()
+}
+
+// LookupHash returns the verdict for a file digest given as raw bytes: 16
+// bytes are taken as MD5, 20 as SHA-1 and 32 as SHA-256. Other lengths
+// match nothing. A match is exact: the full digest is compared.
+func (s *Set) LookupHash(digest []byte) Verdict {
+	if s == nil {
+		return Verdict{}
+	}
+	var k Kind
+	switch len(digest) {
+	case 16:
+		k = KindMD5
+	case 20:
+		k = KindSHA1
+	case 32:
+		k = KindSHA256
+	default:
+		return Verdict{}
+	}
+	hs := s.hashes[k-KindMD5]
+	if hs == nil {
+		return Verdict{}
+	}
+	kr := &s.kinds[k]
+	var now int64
+	c := hs.Lookup(hashset.Fingerprint(hs.Seed(), digest))
+	for cand, ok := c.Next(); ok; cand, ok = c.Next() {
+		// The digests of a hash kind are packed in record order, so the
+		// digest to confirm sits at a computed offset and is loaded in
+		// parallel with the record, not after it.
+		i := s.head(cand) - kr.first
+		if i >= kr.count {
+			continue
+		}
+		off := uint64(kr.heap) + uint64(i)*uint64(len(digest))
+		if off+uint64(len(digest)) > uint64(len(s.heap)) {
+			continue
+		}
+		if string(s.heap[off:off+uint64(len(digest))]) != string(digest) {
+			continue // another digest with the same fingerprint
+		}
+		return s.decide(cand, &now)
+	}
+	return Verdict{}
+}
+
+// LookupAddr returns the verdict for an IP address. The most specific
+// matching prefix decides, after any matching allow entry. IPv4-mapped IPv6
+// addresses are looked up as IPv4; zones are ignored.
+func (s *Set) LookupAddr(a netip.Addr) Verdict {
+	if s == nil || s.ip == nil {
+		return Verdict{}
+	}
+	c, ok := s.ip.Lookup(a)
+	if !ok {
+		return Verdict{}
+	}
+	var now int64
+	return s.decide(c, &now)
+}
+
+// Lookup returns the verdict for q, whose kind it detects as [KindOf]
+// does: a hex digest, or an IP address. A q of no kind it can look up
+// returns the zero Verdict. It does not allocate.
+func (s *Set) Lookup(q string) Verdict {
+	if s == nil {
+		return Verdict{}
+	}
+	switch len(q) {
+	case 32, 40, 64:
+		var d [32]byte
+		if _, err := hex.Decode(d[:], unsafe.Slice(unsafe.StringData(q), len(q))); err == nil {
+			return s.LookupHash(d[:len(q)/2])
+		}
+	}
+	if maybeAddr(q) {
+		if a, err := netip.ParseAddr(q); err == nil {
+			return s.LookupAddr(a)
+		}
+	}
+	return Verdict{}
+}
+
+// maybeAddr screens q before netip.ParseAddr, whose error allocates: an
+// address has only digits and dots, or hex digits and colons (and a zone).
+func maybeAddr(q string) bool {
+	if q == "" {
+		return false
+	}
+	colon := false
+	for i := 0; i < len(q); i++ {
+		switch c := q[i]; {
+		case '0' <= c && c <= '9', c == '.':
+		case c == ':':
+			colon = true
+		case 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
+			if !colon && !containsColon(q) {
+				return false
+			}
+		case c == '%':
+			return colon || containsColon(q)
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func containsColon(q string) bool {
+	for i := 0; i < len(q); i++ {
+		if q[i] == ':' {
+			return true
+		}
+	}
+	return false
+}
+
+// Len returns the number of indicators in s.
+func (s *Set) Len() int {
+	if s == nil {
+		return 0
+	}
+	return len(s.recs)
+}
+
+// Count returns the number of indicators of kind k in s.
+func (s *Set) Count(k Kind) int {
+	if s == nil || k >= numKinds {
+		return 0
+	}
+	return int(s.kinds[k].count)
+}
+
+// Label returns the name of a source or category number from a Verdict
+// that s produced. Label 0 is "".
+func (s *Set) Label(n uint16) string {
+	if s == nil || int(n) >= len(s.labels) {
+		return ""
+	}
+	return s.labels[n]
+}
+
+// Indicator returns the indicator with the given record ID, as in
+// [Verdict.ID], with all its metadata. It allocates; it is meant for
+// reporting a match, not for the lookup path.
+func (s *Set) Indicator(id uint32) (Indicator, bool) {
+	if s == nil || uint64(id) >= uint64(len(s.recs)) {
+		return Indicator{}, false
+	}
+	r := &s.recs[id]
+	ind := Indicator{Kind: r.kind, Action: r.action}
+	v, ok := s.bytes(r.value, r.valueLen)
+	if !ok {
+		return Indicator{}, false
+	}
+	if r.kind.IsHash() {
+		ind.Value = hex.EncodeToString(v)
+	} else {
+		ind.Value = string(v)
+	}
+	ind.Source = s.Label(r.source)
+	ind.Category = s.Label(r.category)
+	ind.Severity = r.severity
+	ind.Confidence = r.confidence
+	if r.expires != 0 {
+		ind.Expires = time.Unix(r.expires, 0).UTC()
+	}
+	if r.meta != noMeta {
+		if err := decodeMeta(s.meta, r.meta, &ind.Meta); err != nil {
+			return Indicator{}, false
+		}
+	}
+	return ind, true
+}
+
+func (s *Set) bytes(off, n uint32) ([]byte, bool) {
+	end := uint64(off) + uint64(n)
+	if end > uint64(len(s.heap)) {
+		return nil, false
+	}
+	return s.heap[off:end], true
+}
+
+// All returns the indicators of s in record order.
+func (s *Set) All() iter.Seq[Indicator] {
+	return func(yield func(Indicator) bool) {
+		for id := range uint32(s.Len()) {
+			ind, ok := s.Indicator(id)
+			if ok && !yield(ind) {
+				return
+			}
+		}
+	}
+}
