@@ -118,7 +118,7 @@ func (s *Set) verdictOf(id uint32, now *int64) Verdict {
 		Confidence: r.confidence,
 		Category:   r.category,
 		Source:     r.source,
-		ID:         id,
+		ID:         id + 1,
 	}
 }
 
@@ -203,12 +203,49 @@ func (s *Set) Lookup(q string) Verdict {
 			return s.LookupHash(d[:len(q)/2])
 		}
 	}
-	if maybeAddr(q) {
-		if a, err := netip.ParseAddr(q); err == nil {
-			return s.LookupAddr(a)
-		}
+	if a, ok := parseAddr(q); ok {
+		return s.LookupAddr(a)
 	}
 	return Verdict{}
+}
+
+// parseAddr is netip.ParseAddr without the allocation of its error:
+// dotted-quad IPv4 is parsed here, and only strings that can be IPv6 reach
+// netip.ParseAddr.
+func parseAddr(q string) (netip.Addr, bool) {
+	if !containsColon(q) {
+		var b [4]byte
+		part, digits, n := 0, 0, 0
+		for i := 0; i < len(q); i++ {
+			c := q[i]
+			switch {
+			case '0' <= c && c <= '9':
+				if digits == 1 && n == 0 {
+					return netip.Addr{}, false // leading zero, as netip refuses
+				}
+				n = n*10 + int(c-'0')
+				digits++
+				if n > 255 {
+					return netip.Addr{}, false
+				}
+			case c == '.' && digits > 0 && part < 3:
+				b[part] = byte(n)
+				part, digits, n = part+1, 0, 0
+			default:
+				return netip.Addr{}, false
+			}
+		}
+		if part != 3 || digits == 0 {
+			return netip.Addr{}, false
+		}
+		b[3] = byte(n)
+		return netip.AddrFrom4(b), true
+	}
+	if !maybeAddr(q) {
+		return netip.Addr{}, false
+	}
+	a, err := netip.ParseAddr(q)
+	return a, err == nil
 }
 
 // maybeAddr screens q before netip.ParseAddr, whose error allocates: an
@@ -270,14 +307,15 @@ func (s *Set) Label(n uint16) string {
 	return s.labels[n]
 }
 
-// Indicator returns the indicator with the given record ID, as in
-// [Verdict.ID], with all its metadata. It allocates; it is meant for
+// Indicator returns the indicator with the given ID, as in [Verdict.ID],
+// with all its metadata. IDs run from 1 to [Set.Len]; the zero Verdict's ID
+// 0 has no indicator. It allocates; it is meant for
 // reporting a match, not for the lookup path.
 func (s *Set) Indicator(id uint32) (Indicator, bool) {
-	if s == nil || uint64(id) >= uint64(len(s.recs)) {
+	if s == nil || id == 0 || uint64(id) > uint64(len(s.recs)) {
 		return Indicator{}, false
 	}
-	r := &s.recs[id]
+	r := &s.recs[id-1]
 	ind := Indicator{Kind: r.kind, Action: r.action}
 	v, ok := s.bytes(r.value, r.valueLen)
 	if !ok {
@@ -315,7 +353,7 @@ func (s *Set) bytes(off, n uint32) ([]byte, bool) {
 func (s *Set) All() iter.Seq[Indicator] {
 	return func(yield func(Indicator) bool) {
 		for id := range uint32(s.Len()) {
-			ind, ok := s.Indicator(id)
+			ind, ok := s.Indicator(id + 1)
 			if ok && !yield(ind) {
 				return
 			}

@@ -15,7 +15,7 @@ type Verdict struct {
 	Confidence uint8    // its confidence, 0–100; 0 when unknown
 	Category   uint16   // its category, see [Set.Label]
 	Source     uint16   // the feed it came from, see [Set.Label]
-	ID         uint32   // its record, see [Set.Indicator]
+	ID         uint32   // its ID, from 1; see [Set.Indicator]
 }
 
 // Matched reports whether an indicator decided the verdict, which is when

@@ -10,6 +10,7 @@ package corpus
 
 import (
 	"bufio"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,6 +114,30 @@ func Glob(tb testing.TB, pattern string) []string {
 		}
 	}
 	tb.Skipf("nothing matches %s in the full corpus or testdata/sample", pattern)
+	return nil
+}
+
+// Files returns every regular file under dir (relative to the corpus) in
+// the full corpus when it is there, and in the sample otherwise; it skips tb
+// if neither has any.
+func Files(tb testing.TB, dir string) []string {
+	tb.Helper()
+	for _, d := range []string{Dir(), SampleDir()} {
+		if d == "" {
+			continue
+		}
+		var out []string
+		filepath.WalkDir(filepath.Join(d, dir), func(p string, e fs.DirEntry, err error) error {
+			if err == nil && e.Type().IsRegular() {
+				out = append(out, p)
+			}
+			return nil
+		})
+		if len(out) > 0 {
+			return out
+		}
+	}
+	tb.Skipf("no files under %s in the full corpus or testdata/sample", dir)
 	return nil
 }
 

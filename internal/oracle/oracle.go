@@ -26,9 +26,13 @@ type Result struct {
 	Value      string
 }
 
-// Oracle answers queries against a list of indicators by brute force.
+// Oracle answers queries against a list of indicators by brute force: a
+// hash query collects every indicator with that digest; an address query
+// collects every indicator whose prefix, of each possible length, contains
+// the address.
 type Oracle struct {
-	inds []entry
+	byDigest map[string][]entry
+	byPrefix map[netip.Prefix][]entry
 }
 
 type entry struct {
@@ -40,14 +44,17 @@ type entry struct {
 // New returns an Oracle for inds. Indicators it cannot read are ignored:
 // the caller compares against sift's Builder, which refuses the same ones.
 func New(inds []match.Indicator) *Oracle {
-	o := &Oracle{}
+	o := &Oracle{byDigest: map[string][]entry{}, byPrefix: map[netip.Prefix][]entry{}}
 	for _, ind := range inds {
 		e := entry{Indicator: ind}
 		if e.Action == match.ActionNone {
 			e.Action = match.ActionBlock
 		}
 		v := strings.TrimSpace(ind.Value)
-		switch ind.Kind {
+		if e.Kind == match.KindUnknown {
+			e.Kind = shape(v)
+		}
+		switch e.Kind {
 		case match.KindMD5, match.KindSHA1, match.KindSHA256:
 			if _, err := hex.DecodeString(v); err != nil {
 				continue
@@ -72,7 +79,11 @@ func New(inds []match.Indicator) *Oracle {
 		default:
 			continue
 		}
-		o.inds = append(o.inds, e)
+		if e.digest != "" {
+			o.byDigest[e.digest] = append(o.byDigest[e.digest], e)
+		} else {
+			o.byPrefix[e.prefix] = append(o.byPrefix[e.prefix], e)
+		}
 	}
 	return o
 }
@@ -81,8 +92,8 @@ func New(inds []match.Indicator) *Oracle {
 func (o *Oracle) LookupHash(digest string, now time.Time) Result {
 	digest = strings.ToLower(digest)
 	var hits []entry
-	for _, e := range o.inds {
-		if e.digest != "" && e.digest == digest && live(e, now) {
+	for _, e := range o.byDigest[digest] {
+		if live(e, now) {
 			hits = append(hits, e)
 		}
 	}
@@ -93,9 +104,12 @@ func (o *Oracle) LookupHash(digest string, now time.Time) Result {
 func (o *Oracle) LookupAddr(a netip.Addr, now time.Time) Result {
 	a = a.Unmap().WithZone("")
 	var hits []entry
-	for _, e := range o.inds {
-		if e.prefix.IsValid() && e.prefix.Contains(a) && live(e, now) {
-			hits = append(hits, e)
+	for bits := 0; bits <= a.BitLen(); bits++ {
+		p, _ := a.Prefix(bits)
+		for _, e := range o.byPrefix[p] {
+			if live(e, now) {
+				hits = append(hits, e)
+			}
 		}
 	}
 	return decide(hits, func(e entry) string {
@@ -104,6 +118,27 @@ func (o *Oracle) LookupAddr(a netip.Addr, now time.Time) Result {
 		}
 		return e.prefix.String()
 	})
+}
+
+// shape is the oracle's own, simple reading of a value's kind.
+func shape(v string) match.Kind {
+	if _, err := hex.DecodeString(v); err == nil {
+		switch len(v) {
+		case 32:
+			return match.KindMD5
+		case 40:
+			return match.KindSHA1
+		case 64:
+			return match.KindSHA256
+		}
+	}
+	if _, err := netip.ParseAddr(v); err == nil {
+		return match.KindIP
+	}
+	if _, err := netip.ParsePrefix(v); err == nil {
+		return match.KindCIDR
+	}
+	return match.KindUnknown
 }
 
 func live(e entry, now time.Time) bool {

@@ -1,0 +1,44 @@
+package match_test
+
+import (
+	"encoding/hex"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/sift-intel/sift/match"
+	"github.com/stretchr/testify/assert"
+)
+
+var sink match.Verdict
+
+// TestNoAllocs holds the promise that lookups never allocate: on hits and
+// misses, for every kind, on built and opened Sets, with and without expiry.
+func TestNoAllocs(t *testing.T) {
+	now := time.Now()
+	s := build(t,
+		match.Indicator{Value: md5a},
+		match.Indicator{Value: sha1a, Meta: match.Meta{Expires: now.Add(time.Hour), Tags: []string{"x"}}},
+		match.Indicator{Value: sha256a, Action: match.ActionAllow},
+		match.Indicator{Value: sha256a, Meta: match.Meta{Source: "b"}},
+		match.Indicator{Value: "10.0.0.0/8"},
+		match.Indicator{Value: "10.1.2.3", Meta: match.Meta{Expires: now.Add(time.Hour)}},
+		match.Indicator{Value: "2001:db8::/32"},
+	)
+	d256, _ := hex.DecodeString(sha256a)
+	miss := make([]byte, 32)
+	queries := []string{md5a, sha1a, sha256a, "10.1.2.3", "10.9.9.9", "11.0.0.0", "2001:db8::1", "::ffff:10.1.2.3",
+		"evil.example", "http://x.example/", "not a query", "", "1.2.3", "fe80::1%eth0", "deadbeef"}
+	addrs := []netip.Addr{netip.MustParseAddr("10.1.2.3"), netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("192.0.2.1")}
+	for name, set := range both(t, s) {
+		e := match.NewEngine(set)
+		for _, q := range queries {
+			assert.Zero(t, testing.AllocsPerRun(200, func() { sink = set.Lookup(q) }), "%s Lookup(%q)", name, q)
+			assert.Zero(t, testing.AllocsPerRun(200, func() { sink = e.Lookup(q) }), "%s Engine.Lookup(%q)", name, q)
+		}
+		assert.Zero(t, testing.AllocsPerRun(200, func() { sink = set.LookupHash(d256); sink = set.LookupHash(miss) }), name)
+		for _, a := range addrs {
+			assert.Zero(t, testing.AllocsPerRun(200, func() { sink = set.LookupAddr(a) }), "%s LookupAddr(%s)", name, a)
+		}
+	}
+}
