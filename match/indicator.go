@@ -1,7 +1,6 @@
 package match
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -170,24 +169,25 @@ func looksLikeHost(s string) bool {
 	return label > 0
 }
 
-// normalized is an indicator after validation: its value in canonical form
-// (raw digest bytes for hashes), and for IPs the prefix.
+// normalized is what validation learns of an indicator beyond its
+// canonical value: its kind, and for IPs the prefix.
 type normalized struct {
 	kind   Kind
-	value  string
 	prefix netip.Prefix
 }
 
-// normalize validates ind's value for its kind and returns its canonical
-// form. It detects the kind when ind.Kind is KindUnknown.
-func normalize(ind *Indicator) (normalized, error) {
+// appendCanonical validates ind's value for its kind and appends its
+// canonical form to dst: raw digest bytes for hashes, netip's text for
+// addresses and prefixes. It detects the kind when ind.Kind is
+// KindUnknown. On error, dst is returned unchanged.
+func appendCanonical(dst []byte, ind *Indicator) ([]byte, normalized, error) {
 	v := strings.TrimSpace(ind.Value)
 	k := ind.Kind
 	if k == KindUnknown {
 		k = KindOf(v)
 	}
-	fail := func(err error, format string, args ...any) (normalized, error) {
-		return normalized{}, &IndicatorError{Kind: k, Value: ind.Value, Reason: fmt.Sprintf(format, args...), Err: err}
+	fail := func(err error, format string, args ...any) ([]byte, normalized, error) {
+		return dst, normalized{}, &IndicatorError{Kind: k, Value: ind.Value, Reason: fmt.Sprintf(format, args...), Err: err}
 	}
 	if v == "" {
 		return fail(ErrInvalid, "empty value")
@@ -201,10 +201,15 @@ func normalize(ind *Indicator) (normalized, error) {
 			return fail(ErrInvalid, "%s needs %d hex digits, got %d characters", k, 2*n, len(v))
 		}
 		var d [32]byte
-		if _, err := hex.Decode(d[:n], []byte(v)); err != nil {
-			return fail(ErrInvalid, "not hex: %v", err)
+		for i := range n {
+			hi, ok1 := unhex(v[2*i])
+			lo, ok2 := unhex(v[2*i+1])
+			if !ok1 || !ok2 {
+				return fail(ErrInvalid, "not hex at character %d", 2*i+1+b2i(ok1))
+			}
+			d[i] = hi<<4 | lo
 		}
-		return normalized{kind: k, value: string(d[:n])}, nil
+		return append(dst, d[:n]...), normalized{kind: k}, nil
 	case KindIP, KindCIDR:
 		var p netip.Prefix
 		if strings.IndexByte(v, '/') >= 0 {
@@ -231,11 +236,23 @@ func normalize(ind *Indicator) (normalized, error) {
 		}
 		p = p.Masked()
 		if p.IsSingleIP() {
-			return normalized{kind: KindIP, value: p.Addr().String(), prefix: p}, nil
+			return p.Addr().AppendTo(dst), normalized{kind: KindIP, prefix: p}, nil
 		}
-		return normalized{kind: KindCIDR, value: p.String(), prefix: p}, nil
+		return p.AppendTo(dst), normalized{kind: KindCIDR, prefix: p}, nil
 	case KindDomain, KindURL, KindPattern, KindUserAgent:
 		return fail(ErrUnsupported, "%s indicators are not supported yet", k)
 	}
 	return fail(ErrInvalid, "unknown kind")
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }

@@ -51,7 +51,10 @@ func Root() string {
 // Dir returns the full corpus directory, or "" if it is not present.
 func Dir() string {
 	if d := os.Getenv("SIFT_CORPUS"); d != "" {
-		return d
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			return d
+		}
+		return ""
 	}
 	if r := Root(); r != "" {
 		d := filepath.Join(r, "..", "shared", "data")

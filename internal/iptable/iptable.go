@@ -88,11 +88,11 @@ func Build(entries []Entry, resolve func(covering []uint32) uint32) *Table {
 		if a.Is4() {
 			lo := uint64(binary.BigEndian.Uint32(a.AsSlice()))
 			size := uint64(1) << (32 - p.Bits())
-			e4 = append(e4, span{start: u128{0, lo}, end: u128{0, lo + size - 1}, bits: p.Bits(), value: e.Value})
+			e4 = append(e4, span{start: u128{0, lo}, end: u128{0, lo + size - 1}, bits: p.Bits(), order: len(e4), value: e.Value})
 		} else {
 			b := a.As16()
 			lo := u128{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
-			e6 = append(e6, span{start: lo, end: lo.or(hostMask(p.Bits())), bits: p.Bits(), value: e.Value})
+			e6 = append(e6, span{start: lo, end: lo.or(hostMask(p.Bits())), bits: p.Bits(), order: len(e6), value: e.Value})
 		}
 	}
 	for _, r := range flatten(e4, resolve) {
@@ -143,6 +143,7 @@ func hostMask(prefixBits int) u128 {
 type span struct {
 	start, end u128
 	bits       int
+	order      int // input order, to keep equal prefixes in it
 	value      uint32
 }
 
@@ -158,11 +159,11 @@ func flatten(spans []span, resolve func([]uint32) uint32) []rangeStart {
 	if len(spans) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(spans, func(a, b span) int {
+	slices.SortFunc(spans, func(a, b span) int {
 		if c := a.start.cmp(b.start); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.bits, b.bits)
+		return cmp.Or(cmp.Compare(a.bits, b.bits), cmp.Compare(a.order, b.order))
 	})
 	var (
 		out    []rangeStart

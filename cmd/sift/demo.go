@@ -1,0 +1,48 @@
+package main
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"sync"
+
+	"github.com/sift-intel/sift/feed"
+	"github.com/sift-intel/sift/match"
+)
+
+// The demo feed: real public lists, copied with their provenance into
+// demo/ (see demo/PROVENANCE.md), built into a Set on first use.
+//
+//go:embed demo/*.txt
+var demoFiles embed.FS
+
+var demoSources = []struct {
+	file string
+	src  feed.Source
+}{
+	{"eset-md5.txt", demoSource("eset", "malware", match.ActionBlock, match.SeverityHigh)},
+	{"eset-sha1.txt", demoSource("eset", "malware", match.ActionBlock, match.SeverityHigh)},
+	{"eset-sha256.txt", demoSource("eset", "malware", match.ActionBlock, match.SeverityHigh)},
+	{"blocklist-de.txt", demoSource("blocklist.de", "attacker", match.ActionBlock, match.SeverityMedium)},
+	{"maltrail-mass-scanner.txt", demoSource("maltrail", "scanner", match.ActionMonitor, match.SeverityLow)},
+}
+
+func demoSource(source, category string, action match.Action, sev match.Severity) feed.Source {
+	return feed.Source{Action: action, Meta: match.Meta{Source: source, Category: category, Severity: sev}}
+}
+
+var demoSet = sync.OnceValues(func() (*match.Set, error) {
+	var b match.Builder
+	for _, d := range demoSources {
+		data, err := demoFiles.ReadFile("demo/" + d.file)
+		if err != nil {
+			return nil, err
+		}
+		src := d.src
+		src.Name = "demo/" + d.file
+		if _, err := feed.Load(&b, bytes.NewReader(data), src); err != nil {
+			return nil, fmt.Errorf("demo feed: %w", err)
+		}
+	}
+	return b.Build()
+})

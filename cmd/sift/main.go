@@ -1,0 +1,128 @@
+// Command sift matches values against threat-indicator feeds and compiles
+// feeds into sets that load in milliseconds.
+//
+// Usage:
+//
+//	sift check [--feed FILE]... [--json] VALUE...   check values; "-" or none reads stdin
+//	sift compile -o OUT.sift [--allow FILE]... SOURCE...
+//
+// Exit status: 0 when nothing matched, 1 when something matched (block or
+// monitor), 2 on a usage or input error.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// Exit statuses.
+const (
+	exitClean   = 0
+	exitMatched = 1
+	exitError   = 2
+)
+
+const usage = `usage: sift <command> [arguments]
+
+commands:
+  check [--feed FILE]... [--json] VALUE...   check values against feeds ("-" or none: stdin)
+  compile -o OUT.sift [--allow FILE]... SOURCE...
+                                             compile sources into a set
+
+Run "sift <command> -h" for a command's flags.
+Exit status: 0 nothing matched, 1 something matched, 2 usage or input error.
+`
+
+// env is what a command runs with, so tests can run commands in-process.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitError
+	}
+	cmds := map[string]func(*env, []string) int{
+		"check":   cmdCheck,
+		"compile": cmdCompile,
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitClean
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "sift: unknown command %q\n\n%s", args[0], usage)
+		return exitError
+	}
+	return cmd(e, args[1:])
+}
+
+// flagSet returns a FlagSet for a command that writes its errors to e.
+func (e *env) flagSet(name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "usage: sift %s %s\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses a command's flags, which may come before or after its
+// operands, as users of minisign and the like expect. It returns the
+// operands, or an exit status when parsing ends the command.
+func parse(fs *flag.FlagSet, args []string) ([]string, int, bool) {
+	var operands []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, exitClean, false
+			}
+			return nil, exitError, false
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return operands, 0, true
+		}
+		if args[0] == "--" {
+			return append(operands, args[1:]...), 0, true
+		}
+		operands = append(operands, args[0])
+		args = args[1:]
+	}
+}
+
+// errorf prints a command's error on stderr and returns exitError.
+func (e *env) errorf(format string, args ...any) int {
+	fmt.Fprintf(e.stderr, "sift: "+format+"\n", args...)
+	return exitError
+}
+
+// listFlag collects a repeated flag's values.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// isTerminal reports whether w is a terminal, for progress messages.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
