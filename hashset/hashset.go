@@ -11,27 +11,24 @@ import (
 )
 
 const (
-	slots = 5 // fingerprints per bucket: 5*8 + 5*4 + 4 = 64 bytes
+	slots = 8 // tags per bucket: 8*4 + 8*4 = 64 bytes
 
-	// flagOverflow marks a bucket that entries homed at or before it have
-	// spilled past: a lookup must continue into the next bucket.
-	flagOverflow = 1
+	// load is the target fraction of slots in use: 64/(8*0.51) = 15.7
+	// bytes per entry, and 2% of buckets overflow into the next.
+	load = 0.51
 
-	// load is the target fraction of slots in use. At 0.85 a bucket holds
-	// 4.25 entries on average: 64/4.25 = 15 bytes per entry, and the
-	// overflow flag still stops most misses at their home bucket.
-	load = 0.85
+	flagOverflow = 1 << 31 // in tag[0]: entries continue in the next bucket
+	tagMask      = flagOverflow - 1
 
 	headerSize = 64
 	bucketSize = 64
 )
 
-var magic = [8]byte{'s', 'i', 'f', 't', 'h', 's', 0, 1}
+var magic = [8]byte{'s', 'i', 'f', 't', 'h', 's', 0, 3}
 
 type bucket struct {
-	fp    [slots]uint64
-	val   [slots]uint32
-	flags uint32
+	tag [slots]uint32
+	val [slots]uint32
 }
 
 // Entry is one fingerprint and the value stored under it.
@@ -51,75 +48,68 @@ type Set struct {
 	n       int
 }
 
-// Fingerprint returns the fingerprint of key under seed: xxh3 with the seed,
-// with 0 (the empty-slot marker) mapped to 1.
-func Fingerprint(seed uint64, key []byte) uint64 {
-	return nonzero(xxh3.HashSeed(key, seed))
-}
+// Fingerprint returns the fingerprint of key under seed: xxh3 with the seed.
+func Fingerprint(seed uint64, key []byte) uint64 { return xxh3.HashSeed(key, seed) }
 
 // FingerprintString is [Fingerprint] for a string key.
-func FingerprintString(seed uint64, key string) uint64 {
-	return nonzero(xxh3.HashStringSeed(key, seed))
-}
+func FingerprintString(seed uint64, key string) uint64 { return xxh3.HashStringSeed(key, seed) }
 
-func nonzero(fp uint64) uint64 {
-	if fp == 0 {
-		return 1
+// split returns fp's home bucket among home and its tag.
+func split(fp, home uint64) (uint64, uint32) {
+	h, _ := bits.Mul64(fp, home)
+	t := uint32(fp) & tagMask
+	if t == 0 {
+		t = 1
 	}
-	return fp
+	return h, t
 }
 
-// Build returns a Set holding entries. It sorts entries in place. The seed is
-// stored in the Set for the caller's use with [Fingerprint]; Build does not
-// hash anything itself. Entries with equal fingerprints are all kept, in
-// their input order.
+// Build returns a Set holding entries. It does not modify entries. The seed
+// is stored in the Set for the caller's use with [Fingerprint]; Build does
+// not hash keys itself. Entries with equal fingerprints are all kept. The
+// same entries in the same order always build the same table.
 func Build(seed uint64, entries []Entry) *Set {
 	s := &Set{seed: seed, n: len(entries)}
 	if len(entries) == 0 {
 		return s
 	}
 	s.home = uint64(float64(len(entries))/(slots*load)) + 1
-	// Counting sort by home bucket: fastrange is monotonic in the
-	// fingerprint, but a counting sort is linear and stable, which keeps
-	// equal fingerprints in input order.
+	// Counting sort by home bucket, stable, then place in home order:
+	// the table linear probing would build, without its random writes.
 	count := make([]uint32, s.home+1)
-	for i := range entries {
-		entries[i].FP = nonzero(entries[i].FP)
-		count[homeOf(entries[i].FP, s.home)+1]++
+	for _, e := range entries {
+		h, _ := split(e.FP, s.home)
+		count[h+1]++
 	}
 	for i := 1; i < len(count); i++ {
 		count[i] += count[i-1]
 	}
-	sorted := make([]Entry, len(entries))
-	for _, e := range entries {
-		h := homeOf(e.FP, s.home)
-		sorted[count[h]] = e
+	order := make([]uint32, len(entries))
+	for i, e := range entries {
+		h, _ := split(e.FP, s.home)
+		order[count[h]] = uint32(i)
 		count[h]++
 	}
-	copy(entries, sorted)
-	sorted = nil
-
-	// Place entries in home order, each in the first free slot at or after
-	// its home bucket. The result is what linear probing would produce.
-	buckets := make([]bucket, s.home, s.home+s.home/64+1)
-	var pos, slot uint64 // next free slot
-	var marked uint64    // buckets below this already carry flagOverflow where needed
-	for _, e := range entries {
-		h := homeOf(e.FP, s.home)
+	count = nil
+	buckets := make([]bucket, s.home, s.home+s.home/256+1)
+	var pos, slot uint64 // the next free slot
+	var flagged uint64   // buckets below this carry the flag where needed
+	for _, i := range order {
+		e := entries[i]
+		h, t := split(e.FP, s.home)
 		if pos < h {
 			pos, slot = h, 0
 		}
 		for pos >= uint64(len(buckets)) {
 			buckets = append(buckets, bucket{})
 		}
-		b := &buckets[pos]
-		b.fp[slot] = e.FP
-		b.val[slot] = e.Value
+		buckets[pos].tag[slot] |= t
+		buckets[pos].val[slot] = e.Value
 		if pos > h {
-			for i := max(h, marked); i < pos; i++ {
-				buckets[i].flags |= flagOverflow
+			for b := max(h, flagged); b < pos; b++ {
+				buckets[b].tag[0] |= flagOverflow
 			}
-			marked = max(marked, pos)
+			flagged = max(flagged, pos)
 		}
 		slot++
 		if slot == slots {
@@ -128,11 +118,6 @@ func Build(seed uint64, entries []Entry) *Set {
 	}
 	s.buckets = buckets
 	return s
-}
-
-func homeOf(fp, home uint64) uint64 {
-	hi, _ := bits.Mul64(fp, home)
-	return hi
 }
 
 // Len returns the number of entries in s.
@@ -164,42 +149,111 @@ func (s *Set) SizeBytes() int {
 // no values.
 type Cursor struct {
 	buckets []bucket
-	fp      uint64
-	b       uint64
-	i       int
+	b       uint64 // current bucket
+	m       uint32 // slots of the current bucket not yet returned
+	t       uint32 // the tag sought
 }
 
-// Lookup returns a Cursor over the values stored under fp, in the order they
-// were given to [Build]. It does not allocate.
+const (
+	lanes = 0x0000_0001_0000_0001
+	highs = 0x8000_0000_8000_0000
+)
+
+// has reports whether a slot of b may hold tag t2 (the tag in both halves
+// of a word): eight tags compared in four words, without a branch per slot.
+// It may report a slot that does not hold it, never the reverse; mask says
+// exactly which.
+func (b *bucket) has(t2 uint64) bool {
+	// Each 64-bit word holds two tags; x has a zero half where a tag
+	// equals t. (x - 1) &^ x sets a half's top bit when the half is zero
+	// (or when it borrowed from a zero half below it).
+	w := (*[4]uint64)(unsafe.Pointer(&b.tag))
+	x0 := (w[0] &^ flagOverflow) ^ t2
+	x1, x2, x3 := w[1]^t2, w[2]^t2, w[3]^t2
+	z := (x0-lanes)&^x0 | (x1-lanes)&^x1 | (x2-lanes)&^x2 | (x3-lanes)&^x3
+	return z&highs != 0
+}
+
+// mask returns the slots of b that hold tag t. It does not branch on the
+// compares, whose outcome the processor cannot predict.
+func (b *bucket) mask(t uint32) uint32 {
+	var m uint32
+	for i := range slots {
+		m |= b2u(b.tag[i]&tagMask == t) << i
+	}
+	return m
+}
+
+// b2u converts a bool without a branch (the compiler emits SETcc).
+func b2u(b bool) uint32 {
+	var u uint32
+	if b {
+		u = 1
+	}
+	return u
+}
+
+// First returns the value in the first slot of fp's home bucket that holds
+// its tag, and whether there is one. more reports that Lookup could return
+// other values too: another slot of the bucket holds the tag, or the
+// bucket overflows. When more is false, First has answered exactly what
+// Lookup would. It reads one cache line with four 64-bit loads, and is
+// meant for callers that take the slower Lookup when more is true, which
+// happens in a few percent of lookups.
+func (s *Set) First(fp uint64) (v uint32, found, more bool) {
+	if s == nil || s.home == 0 {
+		return 0, false, false
+	}
+	h, t := split(fp, s.home)
+	b := &s.buckets[h] // h < home <= len(buckets), by fastrange and Open's checks
+	more = b.tag[0]&flagOverflow != 0
+	if !b.has(uint64(t) * lanes) {
+		return 0, false, more
+	}
+	m := b.mask(t)
+	v = b.val[bits.TrailingZeros32(m|1<<slots)&(slots-1)]
+	return v, m != 0, more || m&(m-1) != 0
+}
+
+// Lookup returns a Cursor over the values stored under fp (see the package
+// doc: under fingerprints that agree with fp on 32 bits). It does not
+// allocate.
 func (s *Set) Lookup(fp uint64) Cursor {
 	if s == nil || s.home == 0 {
 		return Cursor{}
 	}
-	fp = nonzero(fp)
-	return Cursor{buckets: s.buckets, fp: fp, b: homeOf(fp, s.home)}
+	h, t := split(fp, s.home)
+	c := Cursor{buckets: s.buckets, b: h, t: t}
+	// h < home <= len(buckets), by fastrange and Open's checks.
+	if b := &s.buckets[h]; b.has(uint64(t) * lanes) {
+		c.m = b.mask(t)
+	}
+	return c
 }
 
 // Next returns the next value stored under the cursor's fingerprint, or
 // false when there are no more.
 func (c *Cursor) Next() (uint32, bool) {
-	// The bucket index is checked against the slice on every step, so a
-	// corrupt flag word in opened bytes ends the walk instead of a panic.
 	for c.b < uint64(len(c.buckets)) {
 		b := &c.buckets[c.b]
-		for c.i < slots {
-			i := c.i
-			c.i++
-			if b.fp[i] == c.fp {
-				return b.val[i], true
-			}
+		if c.m != 0 {
+			i := bits.TrailingZeros32(c.m)
+			c.m &= c.m - 1
+			return b.val[i], true
 		}
-		if b.flags&flagOverflow == 0 {
+		if b.tag[0]&flagOverflow == 0 {
 			break
 		}
+		// The bucket index is checked against the slice on every step,
+		// so a corrupt flag in opened bytes ends the walk, not a panic.
 		c.b++
-		c.i = 0
+		if c.b < uint64(len(c.buckets)) {
+			if nb := &c.buckets[c.b]; nb.has(uint64(c.t) * lanes) {
+				c.m = nb.mask(c.t)
+			}
+		}
 	}
-	c.b = uint64(len(c.buckets))
+	c.buckets = nil
 	return 0, false
 }
 
@@ -207,21 +261,6 @@ func (c *Cursor) Next() (uint32, bool) {
 func (s *Set) Get(fp uint64) (uint32, bool) {
 	c := s.Lookup(fp)
 	return c.Next()
-}
-
-// All calls yield for every entry in table order until yield returns false.
-func (s *Set) All(yield func(Entry) bool) {
-	if s == nil {
-		return
-	}
-	for i := range s.buckets {
-		b := &s.buckets[i]
-		for j := range slots {
-			if b.fp[j] != 0 && !yield(Entry{FP: b.fp[j], Value: b.val[j]}) {
-				return
-			}
-		}
-	}
 }
 
 // AppendBinary appends the serialised Set to dst. It implements
@@ -236,18 +275,19 @@ func (s *Set) AppendBinary(dst []byte) ([]byte, error) {
 	dst = binary.LittleEndian.AppendUint64(dst, uint64(len(s.buckets)))
 	dst = binary.LittleEndian.AppendUint64(dst, uint64(s.n))
 	dst = append(dst, make([]byte, headerSize-40)...)
-	if littleEndian && len(s.buckets) > 0 {
-		return append(dst, unsafe.Slice((*byte)(unsafe.Pointer(&s.buckets[0])), len(s.buckets)*bucketSize)...), nil
+	if littleEndian {
+		if len(s.buckets) > 0 {
+			dst = append(dst, unsafe.Slice((*byte)(unsafe.Pointer(&s.buckets[0])), len(s.buckets)*bucketSize)...)
+		}
+		return dst, nil
 	}
 	for i := range s.buckets {
-		b := &s.buckets[i]
-		for _, fp := range b.fp {
-			dst = binary.LittleEndian.AppendUint64(dst, fp)
+		for _, t := range s.buckets[i].tag {
+			dst = binary.LittleEndian.AppendUint32(dst, t)
 		}
-		for _, v := range b.val {
+		for _, v := range s.buckets[i].val {
 			dst = binary.LittleEndian.AppendUint32(dst, v)
 		}
-		dst = binary.LittleEndian.AppendUint32(dst, b.flags)
 	}
 	return dst, nil
 }
@@ -263,10 +303,10 @@ func formatError(format string, args ...any) error {
 }
 
 // Open returns the Set serialised in data. It checks the header and that the
-// length of data matches it exactly; [Set.Verify] checks the whole table.
-// When data is 8-byte aligned on a little-endian machine the Set uses data in
-// place, and data must not be modified while the Set is in use; otherwise
-// the table is copied.
+// length of data matches it exactly, which is all a lookup needs to stay in
+// bounds; [Set.Verify] checks the table. When data is 8-byte aligned on a
+// little-endian machine the Set uses data in place, and data must not be
+// modified while the Set is in use; otherwise the table is copied.
 func Open(data []byte) (*Set, error) {
 	if len(data) < headerSize {
 		return nil, formatError("%d bytes, shorter than the %d-byte header", len(data), headerSize)
@@ -302,49 +342,46 @@ func Open(data []byte) (*Set, error) {
 	s.buckets = make([]bucket, total)
 	for i := range s.buckets {
 		p := raw[i*bucketSize:]
-		b := &s.buckets[i]
 		for j := range slots {
-			b.fp[j] = binary.LittleEndian.Uint64(p[8*j:])
-			b.val[j] = binary.LittleEndian.Uint32(p[8*slots+4*j:])
+			s.buckets[i].tag[j] = binary.LittleEndian.Uint32(p[4*j:])
+			s.buckets[i].val[j] = binary.LittleEndian.Uint32(p[4*slots+4*j:])
 		}
-		b.flags = binary.LittleEndian.Uint32(p[60:])
 	}
 	return s, nil
 }
 
-// Verify checks the whole table: every entry sits at or after its home
-// bucket with the overflow flags on the way set, the entry count matches the
-// header, and no flag word has unknown bits. A Set that passes Verify finds
-// every entry it holds.
+// Verify checks the table's structure: slots fill each bucket from the
+// start, empty slots hold no value, the entry count matches the header, and
+// the last bucket does not claim to overflow. It cannot check that each
+// entry sits where its fingerprint leads, since the table keeps only part
+// of the fingerprint: a caller that holds the keys checks that by looking
+// each one up.
 func (s *Set) Verify() error {
 	if s == nil {
 		return nil
 	}
-	var n int
-	gap := -1 // the last bucket before i whose overflow flag is clear
+	n := 0
 	for i := range s.buckets {
 		b := &s.buckets[i]
-		if b.flags&^flagOverflow != 0 {
-			return formatError("bucket %d: unknown flags %#x", i, b.flags)
-		}
-		for j, fp := range b.fp {
-			if fp == 0 {
-				if b.val[j] != 0 {
-					return formatError("bucket %d: empty slot %d has value %d", i, j, b.val[j])
-				}
-				continue
+		empty := false
+		for j := range slots {
+			t := b.tag[j] & tagMask
+			switch {
+			case t == 0 && b.val[j] != 0:
+				return formatError("bucket %d: empty slot %d has value %d", i, j, b.val[j])
+			case t == 0:
+				empty = true
+			case empty:
+				return formatError("bucket %d: slot %d follows an empty slot", i, j)
+			default:
+				n++
 			}
-			n++
-			h := homeOf(fp, s.home)
-			if h > uint64(i) {
-				return formatError("bucket %d: entry %#x belongs at bucket %d or later", i, fp, h)
-			}
-			if int(h) <= gap {
-				return formatError("bucket %d: entry %#x from bucket %d is unreachable", i, fp, h)
+			if j > 0 && b.tag[j]&flagOverflow != 0 {
+				return formatError("bucket %d: slot %d has the flag bit set", i, j)
 			}
 		}
-		if b.flags&flagOverflow == 0 {
-			gap = i
+		if b.tag[0]&flagOverflow != 0 && (empty || i == len(s.buckets)-1) {
+			return formatError("bucket %d: overflow flag on a bucket with room or at the end", i)
 		}
 	}
 	if n != s.n {

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/sift-intel/sift/bloom"
 	"github.com/sift-intel/sift/hashset"
 	"github.com/sift-intel/sift/internal/iptable"
 	"github.com/zeebo/xxh3"
@@ -256,9 +257,10 @@ func (b *Builder) Build() (*Set, error) {
 		}
 		s.heap = append(s.heap, value(e)...)
 	}
+	s.class, s.vclass = classes(es)
 	cb := chainBuilder{set: s, es: es, prefixes: b.prefixes, ids: map[string]uint32{}}
 	for k := KindMD5; k <= KindSHA256; k++ {
-		s.hashes[k-KindMD5] = cb.hashIndex(s.kinds[k])
+		s.hashes[k-KindMD5], s.blooms[k-KindMD5] = cb.hashIndex(s.kinds[k])
 	}
 	s.ip = cb.ipIndex(s.kinds[KindIP], s.kinds[KindCIDR])
 	s.chains = cb.chains
@@ -370,12 +372,42 @@ func (cb *chainBuilder) precedes(x, y uint32) int {
 	)
 }
 
-// candidate returns the candidate for records ids, reordering ids.
+// classes assigns each record its verdict class, or slowClass.
+func classes(es []entry) ([]uint16, []vclass) {
+	class := make([]uint16, len(es))
+	var list []vclass
+	ids := map[vclass]uint16{}
+	for i := range es {
+		e := &es[i]
+		vc := vclass{action: e.action, kind: e.kind, severity: e.severity, confidence: e.confidence, category: e.category, source: e.source}
+		c, ok := ids[vc]
+		switch {
+		case e.expires != 0:
+			c = slowClass
+		case ok:
+		case len(list) < slowClass:
+			c = uint16(len(list))
+			ids[vc] = c
+			list = append(list, vc)
+		default:
+			c = slowClass
+		}
+		class[i] = c
+	}
+	return class, list
+}
+
+// candidate returns the candidate for records ids, reordering ids. When no
+// record can expire, the first in precedence always decides, and it is the
+// candidate itself.
 func (cb *chainBuilder) candidate(ids []uint32) uint32 {
 	if len(ids) == 1 {
 		return ids[0]
 	}
 	slices.SortFunc(ids, cb.precedes)
+	if !slices.ContainsFunc(ids, func(id uint32) bool { return cb.es[id].expires != 0 }) {
+		return ids[0]
+	}
 	key := unsafe.String((*byte)(unsafe.Pointer(&ids[0])), 4*len(ids))
 	if c, ok := cb.ids[key]; ok {
 		return c
@@ -387,9 +419,21 @@ func (cb *chainBuilder) candidate(ids []uint32) uint32 {
 	return c
 }
 
-func (cb *chainBuilder) hashIndex(kr kindRange) *hashset.Set {
+// hashFilterRate is the false-positive rate of the filter in front of each
+// hash index: about 10 bits per digest.
+const hashFilterRate = 0.01
+
+// maxFilteredDigests is the size up to which a hash index gets a filter.
+// BenchmarkPrefilter: on mostly absent digests the filter halves the
+// lookup time at 1M digests, where its 1.2 MiB stay in cache, and saves
+// nothing at 10M, where it does not; on half present digests it costs
+// 10–20%. Hosts mostly ask about clean files, so the filter goes where it
+// fits in a cache.
+const maxFilteredDigests = 2_000_000
+
+func (cb *chainBuilder) hashIndex(kr kindRange) (*hashset.Set, *bloom.Filter) {
 	if kr.count == 0 {
-		return nil
+		return nil, nil
 	}
 	n := uint64(kr.count)
 	size := uint64(cb.es[kr.first].n)
@@ -410,10 +454,17 @@ func (cb *chainBuilder) hashIndex(kr kindRange) *hashset.Set {
 		}
 		cand := cb.candidate(ids)
 		cb.buf = ids
-		entries = append(entries, hashset.Entry{FP: hashset.Fingerprint(seed, digests[i*size:(i+1)*size]), Value: cand})
+		entries = append(entries, hashset.Entry{FP: digestFP(seed, digests[i*size:(i+1)*size]), Value: cand})
 		i = j
 	}
-	return hashset.Build(seed, entries)
+	var bf *bloom.Filter
+	if len(entries) <= maxFilteredDigests {
+		bf = bloom.New(len(entries), hashFilterRate)
+		for _, e := range entries {
+			bf.AddHash(e.FP)
+		}
+	}
+	return hashset.Build(seed, entries), bf
 }
 
 func (cb *chainBuilder) ipIndex(ranges ...kindRange) *iptable.Table {

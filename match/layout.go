@@ -8,6 +8,7 @@ import (
 	"slices"
 	"unsafe"
 
+	"github.com/sift-intel/sift/bloom"
 	"github.com/sift-intel/sift/hashset"
 	"github.com/sift-intel/sift/internal/iptable"
 	"github.com/sift-intel/sift/internal/layout"
@@ -36,6 +37,12 @@ import (
 //	8  sha1      package hashset layout
 //	9  sha256    package hashset layout
 //	10 ip        package iptable layout: address → candidate
+//	11 class     [count]uint16: each record's verdict class, or 0xffff
+//	12 vclass    []vclass, 8 bytes each: action, kind, severity, confidence (uint8),
+//	             category, source (uint16)
+//	13 md5bloom  package bloom layout: the md5 index's fingerprints
+//	14 sha1bloom package bloom layout
+//	15 sha256bloom package bloom layout
 //
 // Sections a Set does not need are absent. A reader refuses unknown section
 // ids: a newer format gets a new version number.
@@ -59,10 +66,15 @@ const (
 	secSHA1
 	secSHA256
 	secIP
+	secClass
+	secVClass
+	secMD5Bloom
+	secSHA1Bloom
+	secSHA256Bloom
 	numSections
 )
 
-var sectionNames = [numSections]string{"", "records", "heap", "meta", "labels", "chains", "kinds", "md5", "sha1", "sha256", "ip"}
+var sectionNames = [numSections]string{"", "records", "heap", "meta", "labels", "chains", "kinds", "md5", "sha1", "sha256", "ip", "class", "vclass", "md5bloom", "sha1bloom", "sha256bloom"}
 
 // ErrFormat is wrapped by every error that [Open] and [Set.Verify] return
 // for bytes that are not a valid Set.
@@ -117,6 +129,13 @@ func (s *Set) AppendBinary(dst []byte) ([]byte, error) {
 			}
 			add(uint32(secMD5+i), b)
 		}
+		if bf := s.blooms[i]; bf != nil {
+			b, err := bf.AppendBinary(nil)
+			if err != nil {
+				return nil, err
+			}
+			add(uint32(secMD5Bloom+i), b)
+		}
 	}
 	if s.ip != nil {
 		b, err := s.ip.AppendBinary(nil)
@@ -125,6 +144,14 @@ func (s *Set) AppendBinary(dst []byte) ([]byte, error) {
 		}
 		add(secIP, b)
 	}
+	add(secClass, layout.AppendUint16s(nil, s.class))
+	var vc []byte
+	for _, c := range s.vclass {
+		vc = append(vc, byte(c.action), byte(c.kind), byte(c.severity), c.confidence)
+		vc = binary.LittleEndian.AppendUint16(vc, c.category)
+		vc = binary.LittleEndian.AppendUint16(vc, c.source)
+	}
+	add(secVClass, vc)
 
 	base := len(dst)
 	dst = append(dst, magic[:]...)
@@ -257,11 +284,29 @@ func Open(data []byte) (*Set, error) {
 				return nil, formatError("%s: %v", sectionNames[secMD5+i], err)
 			}
 		}
+		if b := sec[secMD5Bloom+i]; b != nil {
+			if s.blooms[i], err = bloom.Open(b); err != nil {
+				return nil, formatError("%s: %v", sectionNames[secMD5Bloom+i], err)
+			}
+		}
 	}
 	if b := sec[secIP]; b != nil {
 		if s.ip, err = iptable.Open(b); err != nil {
 			return nil, formatError("ip: %v", err)
 		}
+	}
+	if s.class, err = layout.Uint16s(sec[secClass]); err != nil || len(s.class) != len(s.recs) {
+		return nil, formatError("class section of %d bytes for %d records", len(sec[secClass]), len(s.recs))
+	}
+	vc := sec[secVClass]
+	if len(vc)%8 != 0 || len(vc)/8 > slowClass {
+		return nil, formatError("vclass section of %d bytes", len(vc))
+	}
+	s.vclass = make([]vclass, len(vc)/8)
+	for i := range s.vclass {
+		p := vc[8*i:]
+		s.vclass[i] = vclass{action: Action(p[0]), kind: Kind(p[1]), severity: Severity(p[2]), confidence: p[3],
+			category: binary.LittleEndian.Uint16(p[4:]), source: binary.LittleEndian.Uint16(p[6:])}
 	}
 	return s, nil
 }
@@ -321,6 +366,15 @@ func openLabels(b []byte) ([]string, error) {
 	return labels, nil
 }
 
+// chainOf returns the records of chain candidate c, or nil.
+func (s *Set) chainOf(c uint32) []uint32 {
+	o := uint64(c &^ chainBit)
+	if o >= uint64(len(s.chains)) || uint64(s.chains[o]) > uint64(len(s.chains))-o-1 {
+		return nil
+	}
+	return s.chains[o+1 : o+1+uint64(s.chains[o])]
+}
+
 // Verify checks everything [Open] does not: every record, chain and
 // metadata entry, every index entry and the digest it leads to. A Set that
 // passes Verify answers every lookup from well-formed data. It takes time
@@ -376,6 +430,16 @@ func (s *Set) Verify() error {
 				return formatError("record %d: metadata at %d: %v", id, r.meta, err)
 			}
 		}
+		c := s.class[id]
+		switch {
+		case c == slowClass:
+		case int(c) >= len(s.vclass):
+			return formatError("record %d: class %d past %d classes", id, c, len(s.vclass))
+		case r.expires != 0:
+			return formatError("record %d expires but has a fixed class", id)
+		case s.vclass[c] != (vclass{r.action, r.kind, r.severity, r.confidence, r.category, r.source}):
+			return formatError("record %d: class %d does not match the record", id, c)
+		}
 	}
 	for o := 0; o < len(s.chains); {
 		n := int(s.chains[o])
@@ -393,11 +457,9 @@ func (s *Set) Verify() error {
 	checkCand := func(c uint32, kinds ...Kind) error {
 		ids := []uint32{c}
 		if c&chainBit != 0 {
-			o := int(c &^ chainBit)
-			if o >= len(s.chains) || int(s.chains[o]) > len(s.chains)-o-1 {
+			if ids = s.chainOf(c); ids == nil {
 				return formatError("candidate %#x: no chain there", c)
 			}
-			ids = s.chains[o+1 : o+1+int(s.chains[o])]
 		}
 		for _, id := range ids {
 			if !slices.Contains(kinds, kindOf(id)) {
@@ -417,21 +479,33 @@ func (s *Set) Verify() error {
 		if err := hs.Verify(); err != nil {
 			return formatError("%s: %v", k, err)
 		}
-		var err error
-		hs.All(func(e hashset.Entry) bool {
-			if err = checkCand(e.Value, k); err != nil {
-				return false
-			}
-			r := &s.recs[s.head(e.Value)]
+		// The table keeps part of each fingerprint: check it the other
+		// way, by finding every record of the kind through it.
+		kr := s.kinds[k]
+		for id := kr.first; id < kr.first+kr.count; id++ {
+			r := &s.recs[id]
 			d, _ := s.bytes(r.value, r.valueLen)
-			if hashset.Fingerprint(hs.Seed(), d) != e.FP {
-				err = formatError("%s: fingerprint %#x does not match its digest", k, e.FP)
-				return false
+			found := false
+			c := hs.Lookup(digestFP(hs.Seed(), d))
+			for cand, ok := c.Next(); ok; cand, ok = c.Next() {
+				if err := checkCand(cand, k); err != nil {
+					return err
+				}
+				if cand == id || cand&chainBit != 0 && slices.Contains(s.chainOf(cand), id) {
+					found = true
+				}
+				h := &s.recs[s.head(cand)]
+				if hd, _ := s.bytes(h.value, h.valueLen); string(hd) == string(d) && !found {
+					// Another record of the same digest decides for it.
+					found = true
+				}
 			}
-			return true
-		})
-		if err != nil {
-			return err
+			if !found {
+				return formatError("%s record %d cannot be found through the index", k, id)
+			}
+			if bf := s.blooms[i]; bf != nil && !bf.ContainsHash(digestFP(hs.Seed(), d)) {
+				return formatError("%s record %d is missing from the filter", k, id)
+			}
 		}
 	}
 	if s.ip != nil {

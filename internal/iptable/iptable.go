@@ -55,10 +55,13 @@ type Table struct {
 	// so one uint64 comparison orders by start and one load gives both.
 	v4 []uint64
 	i4 index
-	// IPv6: range starts as (high, low) pairs, and their values.
-	v6  []uint64 // 2 words per range
-	v6v []uint32
-	i6  index
+	// IPv6: the high and low halves of range starts in separate arrays,
+	// so that the search, which mostly decides on the high half, reads
+	// eight starts per cache line; and their values.
+	v6hi []uint64
+	v6lo []uint64
+	v6v  []uint32
+	i6   index
 }
 
 // index narrows a search: for a key k >= base, the ranges starting in
@@ -103,10 +106,11 @@ func Build(entries []Entry, resolve func(covering []uint32) uint32) *Table {
 	}
 	t.i4 = buildIndex(len(t.v4), func(i int) uint64 { return t.v4[i] >> 32 })
 	for _, r := range flatten(e6, resolve) {
-		t.v6 = append(t.v6, r.start.hi, r.start.lo)
+		t.v6hi = append(t.v6hi, r.start.hi)
+		t.v6lo = append(t.v6lo, r.start.lo)
 		t.v6v = append(t.v6v, r.value)
 	}
-	t.i6 = buildIndex(len(t.v6v), func(i int) uint64 { return t.v6[2*i] })
+	t.i6 = buildIndex(len(t.v6v), func(i int) uint64 { return t.v6hi[i] })
 	return &t
 }
 
@@ -301,15 +305,24 @@ func (t *Table) lookup6(ahi, alo uint64) (uint32, bool) {
 	}
 	b := t.i6.bucket(ahi)
 	lo, hi := int(t.i6.top[b]), int(t.i6.top[b+1])
-	keys := t.v6
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		khi, klo := keys[2*mid], keys[2*mid+1]
-		if khi < ahi || khi == ahi && klo <= alo {
-			lo = mid + 1
+	// Find the first range whose high half is above the address's: the
+	// answer is the last range before it that starts at or below the
+	// address, found by stepping back over starts with the same high half
+	// and a larger low half (rare: only nested prefixes longer than /64
+	// share a high half). Open checked the index against n, and the three
+	// arrays have n entries.
+	his := t.v6hi[lo:hi]
+	for len(his) > 0 {
+		half := len(his) / 2
+		if his[half] <= ahi {
+			lo += half + 1
+			his = his[half+1:]
 		} else {
-			hi = mid
+			his = his[:half]
 		}
+	}
+	for lo > 0 && t.v6hi[lo-1] == ahi && t.v6lo[lo-1] > alo {
+		lo--
 	}
 	if lo == 0 {
 		return None, false
@@ -349,8 +362,8 @@ func (t *Table) All(yield func(start netip.Addr, value uint32) bool) {
 	}
 	for i, v := range t.v6v {
 		var b [16]byte
-		binary.BigEndian.PutUint64(b[:8], t.v6[2*i])
-		binary.BigEndian.PutUint64(b[8:], t.v6[2*i+1])
+		binary.BigEndian.PutUint64(b[:8], t.v6hi[i])
+		binary.BigEndian.PutUint64(b[8:], t.v6lo[i])
 		if !yield(netip.AddrFrom16(b), v) {
 			return
 		}
@@ -365,7 +378,8 @@ func (t *Table) All(yield func(start netip.Addr, value uint32) bool) {
 //	top4  [2^bits4+1]uint32, padded to 8
 //	v4    [n4]uint64            start<<32 | value
 //	top6  [2^bits6+1]uint32, padded to 8   (absent when n6 == 0)
-//	v6    [2*n6]uint64          (high, low) of each start
+//	v6hi  [n6]uint64            high halves of the starts
+//	v6lo  [n6]uint64            low halves
 //	v6v   [n6]uint32, padded to 8
 const headerSize = 8 + 2*24
 
@@ -402,7 +416,8 @@ func (t *Table) AppendBinary(dst []byte) ([]byte, error) {
 	dst = layout.AppendUint64s(dst, t.v4)
 	dst = layout.AppendUint32s(dst, t.i6.top)
 	pad()
-	dst = layout.AppendUint64s(dst, t.v6)
+	dst = layout.AppendUint64s(dst, t.v6hi)
+	dst = layout.AppendUint64s(dst, t.v6lo)
 	dst = layout.AppendUint32s(dst, t.v6v)
 	pad()
 	return dst, nil
@@ -489,11 +504,13 @@ func Open(data []byte) (*Table, error) {
 	if err := topOf(n6, &i6, "v6"); err != nil {
 		return nil, err
 	}
-	if b, err = take(2*n6, 8, "v6 ranges"); err != nil {
-		return nil, err
-	}
-	if t.v6, err = layout.Uint64s(b); err != nil {
-		return nil, formatError("v6 ranges: %v", err)
+	for _, half := range []*[]uint64{&t.v6hi, &t.v6lo} {
+		if b, err = take(n6, 8, "v6 ranges"); err != nil {
+			return nil, err
+		}
+		if *half, err = layout.Uint64s(b); err != nil {
+			return nil, formatError("v6 ranges: %v", err)
+		}
 	}
 	if b, err = take(n6, 4, "v6 values"); err != nil {
 		return nil, err
@@ -526,8 +543,8 @@ func (t *Table) Verify(check func(uint32) error) error {
 		}
 	}
 	for i, v := range t.v6v {
-		k := u128{t.v6[2*i], t.v6[2*i+1]}
-		if i > 0 && k.cmp(u128{t.v6[2*i-2], t.v6[2*i-1]}) <= 0 {
+		k := u128{t.v6hi[i], t.v6lo[i]}
+		if i > 0 && k.cmp(u128{t.v6hi[i-1], t.v6lo[i-1]}) <= 0 {
 			return formatError("v6 range %d out of order", i)
 		}
 		if err := t.verifyBucket(&t.i6, i, k.hi); err != nil {
