@@ -3,6 +3,7 @@ package match_test
 import (
 	"encoding/hex"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,11 +25,18 @@ func TestNoAllocs(t *testing.T) {
 		match.Indicator{Value: "10.0.0.0/8"},
 		match.Indicator{Value: "10.1.2.3", Meta: match.Meta{Expires: now.Add(time.Hour)}},
 		match.Indicator{Value: "2001:db8::/32"},
+		match.Indicator{Value: "evil.example"},
+		match.Indicator{Value: "*.wild.example", Meta: match.Meta{Expires: now.Add(time.Hour)}},
+		match.Indicator{Value: "http://evil.example/malware/payload.exe"},
+		match.Indicator{Value: "http://203.0.113.9/bin.sh"},
 	)
 	d256, _ := hex.DecodeString(sha256a)
 	miss := make([]byte, 32)
 	queries := []string{md5a, sha1a, sha256a, "10.1.2.3", "10.9.9.9", "11.0.0.0", "2001:db8::1", "::ffff:10.1.2.3",
-		"evil.example", "http://x.example/", "not a query", "", "1.2.3", "fe80::1%eth0", "deadbeef"}
+		"evil.example", "http://x.example/", "not a query", "", "1.2.3", "fe80::1%eth0", "deadbeef",
+		"WWW.Evil.Example.", "a.wild.example", "clean.example", "http://evil.example/malware/payload.exe",
+		"https://sub.evil.example:8443/malware/payload.exe?x=1#f", "http://3405803785/bin.sh",
+		"http://a.b.c.d.e.f.example/1/2/3/4/5.html?q=1", "evil.example/malware/"}
 	addrs := []netip.Addr{netip.MustParseAddr("10.1.2.3"), netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("192.0.2.1")}
 	for name, set := range both(t, s) {
 		e := match.NewEngine(set)
@@ -37,6 +45,8 @@ func TestNoAllocs(t *testing.T) {
 			assert.Zero(t, testing.AllocsPerRun(200, func() { sink = e.Lookup(q) }), "%s Engine.Lookup(%q)", name, q)
 		}
 		assert.Zero(t, testing.AllocsPerRun(200, func() { sink = set.LookupHash(d256); sink = set.LookupHash(miss) }), name)
+		long := "http://clean.example/" + strings.Repeat("a/", 400)
+		assert.Zero(t, testing.AllocsPerRun(200, func() { sink = set.LookupURL(long) }), "%s long URL", name)
 		for _, a := range addrs {
 			assert.Zero(t, testing.AllocsPerRun(200, func() { sink = set.LookupAddr(a) }), "%s LookupAddr(%s)", name, a)
 		}

@@ -65,7 +65,7 @@ type entry struct {
 	action     Action
 	severity   Severity
 	confidence uint8
-	bits       uint8 // specificity: the prefix length of IP and CIDR
+	spec       uint16 // specificity, see specificity
 }
 
 // Add validates ind, normalises its value and adds it. It returns an
@@ -130,9 +130,9 @@ func (b *Builder) Add(ind Indicator) error {
 	}
 	if n.prefix.IsValid() {
 		e.aux = uint32(len(b.prefixes))
-		e.bits = uint8(n.prefix.Bits())
 		b.prefixes = append(b.prefixes, n.prefix)
 	}
+	e.spec = specificity(&n, b.arena[start:])
 	b.entries = append(b.entries, e)
 	b.stats.Added[n.kind]++
 	return nil
@@ -253,7 +253,7 @@ func (b *Builder) Build() (*Set, error) {
 			kind: e.kind, action: e.action, severity: e.severity, confidence: e.confidence,
 			category: e.category, source: e.source,
 			value: uint32(len(s.heap)), valueLen: e.n,
-			meta: e.meta, expires: e.expires,
+			meta: e.meta, expires: e.expires, spec: e.spec,
 		}
 		s.heap = append(s.heap, value(e)...)
 	}
@@ -263,6 +263,8 @@ func (b *Builder) Build() (*Set, error) {
 		s.hashes[k-KindMD5], s.blooms[k-KindMD5] = cb.hashIndex(s.kinds[k])
 	}
 	s.ip = cb.ipIndex(s.kinds[KindIP], s.kinds[KindCIDR])
+	s.domains = cb.domainIndex(s.kinds[KindDomain])
+	s.urls = cb.urlIndex(s.kinds[KindURL])
 	s.chains = cb.chains
 	return s, nil
 }
@@ -364,7 +366,7 @@ func (cb *chainBuilder) precedes(x, y uint32) int {
 	a, b := &cb.es[x], &cb.es[y]
 	return cmp.Or(
 		-cmp.Compare(b2i(a.action == ActionAllow), b2i(b.action == ActionAllow)),
-		-cmp.Compare(a.bits, b.bits),
+		-cmp.Compare(a.spec, b.spec),
 		-cmp.Compare(a.severity, b.severity),
 		-cmp.Compare(a.action, b.action),
 		-cmp.Compare(a.confidence, b.confidence),

@@ -77,14 +77,19 @@ func KindOf(value string) Kind {
 			return hashKinds[len(value)/8]
 		}
 	}
-	if a, err := netip.ParseAddr(value); err == nil {
+	if a, ok := parseAddr(value); ok {
 		if a.Zone() != "" {
 			return KindUnknown
 		}
 		return KindIP
 	}
-	if strings.IndexByte(value, '/') >= 0 {
+	if i := strings.IndexByte(value, '/'); i >= 0 {
 		if _, err := netip.ParsePrefix(value); err == nil {
+			return KindCIDR
+		}
+		// An address and a number is a prefix, if a bad one
+		// ("10.0.0.0/33"), not a URL with a numeric path.
+		if _, ok := parseAddr(value[:i]); ok && i+1 < len(value) && strings.Trim(value[i+1:], "0123456789") == "" {
 			return KindCIDR
 		}
 	}
@@ -239,7 +244,19 @@ func appendCanonical(dst []byte, ind *Indicator) ([]byte, normalized, error) {
 			return p.Addr().AppendTo(dst), normalized{kind: KindIP, prefix: p}, nil
 		}
 		return p.AppendTo(dst), normalized{kind: KindCIDR, prefix: p}, nil
-	case KindDomain, KindURL, KindPattern, KindUserAgent:
+	case KindDomain:
+		out, reason := appendDomain(dst, v)
+		if reason != "" {
+			return fail(ErrInvalid, "%s", reason)
+		}
+		return out, normalized{kind: k}, nil
+	case KindURL:
+		out, reason := appendURL(dst, v)
+		if reason != "" {
+			return fail(ErrInvalid, "%s", reason)
+		}
+		return out, normalized{kind: k}, nil
+	case KindPattern, KindUserAgent:
 		return fail(ErrUnsupported, "%s indicators are not supported yet", k)
 	}
 	return fail(ErrInvalid, "unknown kind")

@@ -12,6 +12,7 @@ import (
 	"github.com/sift-intel/sift/hashset"
 	"github.com/sift-intel/sift/internal/iptable"
 	"github.com/sift-intel/sift/internal/layout"
+	"github.com/sift-intel/sift/trie"
 )
 
 // The serialised Set, all integers little-endian:
@@ -43,6 +44,8 @@ import (
 //	13 md5bloom  package bloom layout: the md5 index's fingerprints
 //	14 sha1bloom package bloom layout
 //	15 sha256bloom package bloom layout
+//	16 domains   package trie Domains layout: "host" and ".host" keys → candidate
+//	17 urls      package trie URLs layout: URL expressions → candidate
 //
 // Sections a Set does not need are absent. A reader refuses unknown section
 // ids: a newer format gets a new version number.
@@ -71,10 +74,12 @@ const (
 	secMD5Bloom
 	secSHA1Bloom
 	secSHA256Bloom
+	secDomains
+	secURLs
 	numSections
 )
 
-var sectionNames = [numSections]string{"", "records", "heap", "meta", "labels", "chains", "kinds", "md5", "sha1", "sha256", "ip", "class", "vclass", "md5bloom", "sha1bloom", "sha256bloom"}
+var sectionNames = [numSections]string{"", "records", "heap", "meta", "labels", "chains", "kinds", "md5", "sha1", "sha256", "ip", "class", "vclass", "md5bloom", "sha1bloom", "sha256bloom", "domains", "urls"}
 
 // ErrFormat is wrapped by every error that [Open] and [Set.Verify] return
 // for bytes that are not a valid Set.
@@ -143,6 +148,20 @@ func (s *Set) AppendBinary(dst []byte) ([]byte, error) {
 			return nil, err
 		}
 		add(secIP, b)
+	}
+	if s.domains != nil {
+		b, err := s.domains.AppendBinary(nil)
+		if err != nil {
+			return nil, err
+		}
+		add(secDomains, b)
+	}
+	if s.urls != nil {
+		b, err := s.urls.AppendBinary(nil)
+		if err != nil {
+			return nil, err
+		}
+		add(secURLs, b)
 	}
 	add(secClass, layout.AppendUint16s(nil, s.class))
 	var vc []byte
@@ -295,6 +314,16 @@ func Open(data []byte) (*Set, error) {
 			return nil, formatError("ip: %v", err)
 		}
 	}
+	if b := sec[secDomains]; b != nil {
+		if s.domains, err = trie.OpenDomains(b); err != nil {
+			return nil, formatError("domains: %v", err)
+		}
+	}
+	if b := sec[secURLs]; b != nil {
+		if s.urls, err = trie.OpenURLs(b); err != nil {
+			return nil, formatError("urls: %v", err)
+		}
+	}
 	if s.class, err = layout.Uint16s(sec[secClass]); err != nil || len(s.class) != len(s.recs) {
 		return nil, formatError("class section of %d bytes for %d records", len(sec[secClass]), len(s.recs))
 	}
@@ -329,7 +358,8 @@ func openRecords(b []byte, n uint64) ([]record, error) {
 			kind: Kind(p[0]), action: Action(p[1]), severity: Severity(p[2]), confidence: p[3],
 			category: binary.LittleEndian.Uint16(p[4:]), source: binary.LittleEndian.Uint16(p[6:]),
 			value: binary.LittleEndian.Uint32(p[8:]), valueLen: binary.LittleEndian.Uint32(p[12:]),
-			meta: binary.LittleEndian.Uint32(p[16:]), expires: int64(binary.LittleEndian.Uint64(p[24:])),
+			meta: binary.LittleEndian.Uint32(p[16:]), spec: binary.LittleEndian.Uint16(p[20:]),
+			expires: int64(binary.LittleEndian.Uint64(p[24:])),
 		}
 	}
 	return recs, nil
@@ -511,6 +541,32 @@ func (s *Set) Verify() error {
 	if s.ip != nil {
 		if err := s.ip.Verify(func(c uint32) error { return checkCand(c, KindIP, KindCIDR) }); err != nil {
 			return formatError("ip: %v", err)
+		}
+	}
+	for _, d := range []struct {
+		index interface {
+			Verify() error
+			All(func([]byte, uint32) bool)
+		}
+		present bool
+		kind    Kind
+	}{{s.domains, s.domains != nil, KindDomain}, {s.urls, s.urls != nil, KindURL}} {
+		if !d.present {
+			if s.kinds[d.kind].count > 0 {
+				return formatError("%s records without an index", d.kind)
+			}
+			continue
+		}
+		if err := d.index.Verify(); err != nil {
+			return formatError("%s: %v", d.kind, err)
+		}
+		var err error
+		d.index.All(func(_ []byte, c uint32) bool {
+			err = checkCand(c, d.kind)
+			return err == nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil

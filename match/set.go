@@ -11,6 +11,7 @@ import (
 	"github.com/sift-intel/sift/bloom"
 	"github.com/sift-intel/sift/hashset"
 	"github.com/sift-intel/sift/internal/iptable"
+	"github.com/sift-intel/sift/trie"
 )
 
 // Set is an immutable collection of indicators, organised for lookups.
@@ -19,17 +20,19 @@ import (
 // [Open]. It is safe for concurrent use: lookups never lock and never
 // allocate. A nil *Set is empty: every lookup returns the zero Verdict.
 type Set struct {
-	recs   []record
-	heap   []byte   // indicator values in record order, so each hash kind's digests are packed
-	meta   []byte   // encoded Meta beyond the record's fields, see meta.go
-	labels []string // sources and categories; label 0 is ""
-	chains []uint32 // precedence-ordered candidate lists, see decide
-	class  []uint16 // per record: its verdict class, or slowClass
-	vclass []vclass // the distinct verdicts, few enough to stay in cache
-	kinds  [numKinds]kindRange
-	hashes [3]*hashset.Set  // MD5, SHA-1, SHA-256: fingerprint → candidate
-	blooms [3]*bloom.Filter // the same fingerprints: most queried digests are absent
-	ip     *iptable.Table   // address → candidate
+	recs    []record
+	heap    []byte   // indicator values in record order, so each hash kind's digests are packed
+	meta    []byte   // encoded Meta beyond the record's fields, see meta.go
+	labels  []string // sources and categories; label 0 is ""
+	chains  []uint32 // precedence-ordered candidate lists, see decide
+	class   []uint16 // per record: its verdict class, or slowClass
+	vclass  []vclass // the distinct verdicts, few enough to stay in cache
+	kinds   [numKinds]kindRange
+	hashes  [3]*hashset.Set  // MD5, SHA-1, SHA-256: fingerprint → candidate
+	blooms  [3]*bloom.Filter // the same fingerprints: most queried digests are absent
+	ip      *iptable.Table   // address → candidate
+	domains *trie.Domains    // domain → candidate, see domainIndex
+	urls    *trie.URLs       // canonical URL expressions → candidate
 
 	clock func() time.Time // nil: time.Now
 }
@@ -46,7 +49,8 @@ type record struct {
 	value      uint32 // offset of the value in heap
 	valueLen   uint32
 	meta       uint32 // offset of the encoded Meta in meta; noMeta if none
-	_          uint32
+	spec       uint16 // specificity, see specificity
+	_          uint16
 	expires    int64 // Unix seconds; 0: never
 }
 
@@ -272,8 +276,9 @@ func (s *Set) LookupAddr(a netip.Addr) Verdict {
 }
 
 // Lookup returns the verdict for q, whose kind it detects as [KindOf]
-// does: a hex digest, or an IP address. A q of no kind it can look up
-// returns the zero Verdict. It does not allocate.
+// does: a hex digest, an IP address, a URL, or else a host name. A q that
+// is none of these returns the zero Verdict. It does not allocate for
+// ASCII input that needs no unescaping.
 func (s *Set) Lookup(q string) Verdict {
 	if s == nil {
 		return Verdict{}
@@ -288,14 +293,33 @@ func (s *Set) Lookup(q string) Verdict {
 	if a, ok := parseAddr(q); ok {
 		return s.LookupAddr(a)
 	}
-	return Verdict{}
+	if looksLikeURL(q) {
+		return s.LookupURL(q)
+	}
+	return s.LookupDomain(q)
 }
+
+// unsafeString views b as a string for a call that does not keep it.
+func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // parseAddr is netip.ParseAddr without the allocation of its error:
 // dotted-quad IPv4 is parsed here, and only strings that can be IPv6 reach
 // netip.ParseAddr.
 func parseAddr(q string) (netip.Addr, bool) {
 	if !containsColon(q) {
+		return parseIPv4(q)
+	}
+	if !maybeAddr(q) {
+		return netip.Addr{}, false
+	}
+	a, err := netip.ParseAddr(q)
+	return a, err == nil
+}
+
+// parseIPv4 parses a dotted quad as netip.ParseAddr does, keeping nothing
+// of q.
+func parseIPv4(q string) (netip.Addr, bool) {
+	{
 		var b [4]byte
 		part, digits, n := 0, 0, 0
 		for i := 0; i < len(q); i++ {
@@ -323,11 +347,6 @@ func parseAddr(q string) (netip.Addr, bool) {
 		b[3] = byte(n)
 		return netip.AddrFrom4(b), true
 	}
-	if !maybeAddr(q) {
-		return netip.Addr{}, false
-	}
-	a, err := netip.ParseAddr(q)
-	return a, err == nil
 }
 
 // maybeAddr screens q before netip.ParseAddr, whose error allocates: an

@@ -25,6 +25,11 @@ var demoSources = []struct {
 	{"eset-sha256.txt", demoSource("eset", "malware", match.ActionBlock, match.SeverityHigh)},
 	{"blocklist-de.txt", demoSource("blocklist.de", "attacker", match.ActionBlock, match.SeverityMedium)},
 	{"maltrail-mass-scanner.txt", demoSource("maltrail", "scanner", match.ActionMonitor, match.SeverityLow)},
+	{"urlhaus-domains.txt", demoSource("urlhaus", "malware-distribution", match.ActionBlock, match.SeverityHigh)},
+	{"phishtank-urls.txt", demoSource("phishtank", "phishing", match.ActionBlock, match.SeverityHigh)},
+	{"maltrail-cobalt.txt", demoSource("maltrail", "cobalt", match.ActionBlock, match.SeverityHigh)},
+	{"maltrail-qakbot.txt", demoSource("maltrail", "qakbot", match.ActionBlock, match.SeverityHigh)},
+	{"maltrail-lummac2.txt", demoSource("maltrail", "lummac2", match.ActionBlock, match.SeverityHigh)},
 }
 
 func demoSource(source, category string, action match.Action, sev match.Severity) feed.Source {

@@ -4,6 +4,7 @@
 // Usage:
 //
 //	sift check [--feed FILE]... [--json] VALUE...   check values; "-" or none reads stdin
+//	sift canon [--json] [--expressions] URL...      canonical URLs, Safe Browsing expressions
 //	sift compile -o OUT.sift [--allow FILE]... SOURCE...
 //
 // Exit status: 0 when nothing matched, 1 when something matched (block or
@@ -34,6 +35,7 @@ const usage = `usage: sift <command> [arguments]
 
 commands:
   check [--feed FILE]... [--json] VALUE...   check values against feeds ("-" or none: stdin)
+  canon [--json] [--expressions] URL...      print canonical URLs and their lookup expressions
   compile -o OUT.sift [--allow FILE]... SOURCE...
                                              compile sources into a set
 
@@ -54,6 +56,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	cmds := map[string]func(*env, []string) int{
+		"canon":   cmdCanon,
 		"check":   cmdCheck,
 		"compile": cmdCompile,
 	}

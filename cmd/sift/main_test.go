@@ -216,3 +216,51 @@ func firstDemoValue(t *testing.T, file string) string {
 	t.Fatal("no value")
 	return ""
 }
+
+func TestCheckDomainsAndURLs(t *testing.T) {
+	dom := firstDemoValue(t, "urlhaus-domains.txt")
+	out, _, status := sift(t, "", "check", "--json", dom, "www."+dom, "http://"+dom+"/any/path", "example.com", "https://example.com/")
+	assert.Equal(t, exitMatched, status)
+	objs := jsonLines(t, out)
+	require.Len(t, objs, 5)
+	for i, want := range []struct{ kind, verdict, matched string }{
+		{"domain", "block", dom},
+		{"domain", "block", dom},
+		{"url", "block", dom},
+		{"domain", "none", ""},
+		{"url", "none", ""},
+	} {
+		assert.Equal(t, want.kind, objs[i]["kind"], "%d", i)
+		assert.Equal(t, want.verdict, objs[i]["verdict"], "%d", i)
+		assert.Equal(t, want.matched, objs[i]["matched"], "%d", i)
+	}
+	assert.Equal(t, "urlhaus", objs[0]["source"])
+
+	u := firstDemoValue(t, "phishtank-urls.txt")
+	out, _, status = sift(t, "", "check", u)
+	assert.Equal(t, exitMatched, status)
+	assert.Contains(t, out, "\tblock\turl:")
+	assert.Contains(t, out, "phishtank\tphishing\thigh")
+}
+
+func TestCanon(t *testing.T) {
+	out, _, status := sift(t, "", "canon", "http://3279880203/blah", "www.google.com/")
+	assert.Equal(t, exitClean, status)
+	assert.Equal(t, "http://195.127.0.11/blah\nhttp://www.google.com/\n", out)
+
+	out, _, status = sift(t, "", "canon", "--json", "http://a.b.c/1/2.html?param=1", "http://[::1%eth0]/")
+	assert.Equal(t, exitError, status)
+	objs := jsonLines(t, out)
+	require.Len(t, objs, 2)
+	assert.Equal(t, "http://a.b.c/1/2.html?param=1", objs[0]["canonical"])
+	assert.Equal(t, []any{"a.b.c/1/2.html?param=1", "a.b.c/1/2.html", "a.b.c/", "a.b.c/1/",
+		"b.c/1/2.html?param=1", "b.c/1/2.html", "b.c/", "b.c/1/"}, objs[0]["expressions"])
+	assert.Contains(t, objs[1]["error"], "zone")
+	assert.NotContains(t, objs[1], "canonical")
+
+	out, _, _ = sift(t, "", "canon", "--expressions", "http://a.b/c")
+	assert.Equal(t, "http://a.b/c\n\ta.b/c\n\ta.b/\n", out)
+
+	out, _, _ = sift(t, "http://A.B/\n", "canon", "-")
+	assert.Equal(t, "http://a.b/\n", out)
+}
