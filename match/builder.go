@@ -265,6 +265,8 @@ func (b *Builder) Build() (*Set, error) {
 	s.ip = cb.ipIndex(s.kinds[KindIP], s.kinds[KindCIDR])
 	s.domains = cb.domainIndex(s.kinds[KindDomain])
 	s.urls = cb.urlIndex(s.kinds[KindURL])
+	s.emails = cb.exactIndex(s.kinds[KindEmail])
+	s.ja3 = cb.exactIndex(s.kinds[KindJA3])
 	s.chains = cb.chains
 	return s, nil
 }

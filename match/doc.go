@@ -4,7 +4,7 @@
 // # Model
 //
 // An [Indicator] is a value of some [Kind] (a file digest, an IP address or
-// prefix, and in later kinds a domain, a URL or a byte pattern), an
+// prefix, a domain, a URL, and in later kinds a byte pattern), an
 // [Action] (block, monitor, or allow: an administrator's override) and
 // [Meta]: the feed it came from, a category, a severity, a confidence, tags,
 // when it was seen and when it expires.
@@ -33,6 +33,17 @@
 //   - An IP indicator matches that address; a CIDR indicator every address
 //     in its prefix. IPv4-mapped IPv6 is IPv4. The most specific prefix
 //     decides.
+//   - A domain matches itself and every subdomain; "*.example.com" matches
+//     the subdomains only. Hosts are canonicalised (lower case, dots,
+//     punycode, any IPv4 spelling) by package canon, at build time and on
+//     every query. A public suffix (com, co.uk, github.io) is refused at
+//     build time: it would match every name under it. The public suffix
+//     list is consulted at build time only.
+//   - A URL indicator is stored as its canonical Safe Browsing expression
+//     (host and path, with the query); a URL query matches it when one of
+//     the query's expressions (up to 5 host suffixes × 6 path prefixes)
+//     equals it. A URL query also checks its host as a domain, and as an
+//     address when it is an IP literal.
 //   - An indicator whose Expires time has passed does not match.
 //
 // # Precedence
@@ -40,7 +51,9 @@
 // When several indicators match one query, one decides, in this order:
 //
 //  1. an allow indicator wins over every monitor or block indicator;
-//  2. then the most specific (the longest prefix);
+//  2. then the most specific: a URL match over a domain match over an
+//     address match; among URL matches the longer expression, among domain
+//     matches the one with more labels, among prefixes the longest;
 //  3. then the higher severity;
 //  4. then block over monitor, then the higher confidence.
 //

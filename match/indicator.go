@@ -67,9 +67,11 @@ func truncate(s string, n int) string {
 }
 
 // KindOf returns the kind of value judged by its shape alone: 32, 40 or 64
-// hex digits are a digest, an IP address or prefix is an IP or CIDR, a
-// value with a scheme or a path is a URL, and a host name is a domain. It
-// returns KindUnknown for anything else. It does not allocate.
+// hex digits are a digest, an IP address or prefix is an IP or CIDR,
+// local@host is an e-mail address, a value with a scheme or a path is a
+// URL, and a host name is a domain. It returns KindUnknown for anything
+// else; a JA3 fingerprint looks like an MD5 and needs its kind given. It
+// does not allocate.
 func KindOf(value string) Kind {
 	switch len(value) {
 	case 32, 40, 64:
@@ -92,6 +94,9 @@ func KindOf(value string) Kind {
 		if _, ok := parseAddr(value[:i]); ok && i+1 < len(value) && strings.Trim(value[i+1:], "0123456789") == "" {
 			return KindCIDR
 		}
+	}
+	if looksLikeEmail(value) {
+		return KindEmail
 	}
 	if looksLikeURL(value) {
 		return KindURL
@@ -126,6 +131,12 @@ func digestLen(k Kind) int {
 		return 32
 	}
 	return 0
+}
+
+// looksLikeEmail reports whether s has the shape local@host.
+func looksLikeEmail(s string) bool {
+	at := strings.IndexByte(s, '@')
+	return at > 0 && at == strings.LastIndexByte(s, '@') && !strings.ContainsAny(s, "/: \t") && looksLikeHost(s[at+1:])
 }
 
 func looksLikeURL(s string) bool {
@@ -252,6 +263,16 @@ func appendCanonical(dst []byte, ind *Indicator) ([]byte, normalized, error) {
 		return out, normalized{kind: k}, nil
 	case KindURL:
 		out, reason := appendURL(dst, v)
+		if reason != "" {
+			return fail(ErrInvalid, "%s", reason)
+		}
+		return out, normalized{kind: k}, nil
+	case KindEmail, KindJA3:
+		appendKind := appendEmail
+		if k == KindJA3 {
+			appendKind = appendJA3
+		}
+		out, reason := appendKind(dst, v)
 		if reason != "" {
 			return fail(ErrInvalid, "%s", reason)
 		}

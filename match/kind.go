@@ -22,10 +22,12 @@ const (
 	KindSHA256         // a SHA-256 digest
 	KindPattern        // a byte pattern, matched anywhere in a payload
 	KindUserAgent      // a User-Agent substring
+	KindEmail          // an e-mail address
+	KindJA3            // a JA3 TLS client fingerprint (an MD5 in hex)
 	numKinds
 )
 
-var kindNames = [numKinds]string{"unknown", "domain", "url", "ip", "cidr", "md5", "sha1", "sha256", "pattern", "useragent"}
+var kindNames = [numKinds]string{"unknown", "domain", "url", "ip", "cidr", "md5", "sha1", "sha256", "pattern", "useragent", "email", "ja3"}
 
 // String returns the kind's lower-case name, as used in feeds and JSON.
 func (k Kind) String() string {

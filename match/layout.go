@@ -46,6 +46,8 @@ import (
 //	15 sha256bloom package bloom layout
 //	16 domains   package trie Domains layout: "host" and ".host" keys → candidate
 //	17 urls      package trie URLs layout: URL expressions → candidate
+//	18 emails    package trie Dict layout: e-mail addresses → candidate
+//	19 ja3       package trie Dict layout: JA3 fingerprints → candidate
 //
 // Sections a Set does not need are absent. A reader refuses unknown section
 // ids: a newer format gets a new version number.
@@ -76,10 +78,12 @@ const (
 	secSHA256Bloom
 	secDomains
 	secURLs
+	secEmails
+	secJA3
 	numSections
 )
 
-var sectionNames = [numSections]string{"", "records", "heap", "meta", "labels", "chains", "kinds", "md5", "sha1", "sha256", "ip", "class", "vclass", "md5bloom", "sha1bloom", "sha256bloom", "domains", "urls"}
+var sectionNames = [numSections]string{"", "records", "heap", "meta", "labels", "chains", "kinds", "md5", "sha1", "sha256", "ip", "class", "vclass", "md5bloom", "sha1bloom", "sha256bloom", "domains", "urls", "emails", "ja3"}
 
 // ErrFormat is wrapped by every error that [Open] and [Set.Verify] return
 // for bytes that are not a valid Set.
@@ -162,6 +166,18 @@ func (s *Set) AppendBinary(dst []byte) ([]byte, error) {
 			return nil, err
 		}
 		add(secURLs, b)
+	}
+	for _, d := range []struct {
+		id   uint32
+		dict *trie.Dict
+	}{{secEmails, s.emails}, {secJA3, s.ja3}} {
+		if d.dict != nil {
+			b, err := d.dict.AppendBinary(nil)
+			if err != nil {
+				return nil, err
+			}
+			add(d.id, b)
+		}
 	}
 	add(secClass, layout.AppendUint16s(nil, s.class))
 	var vc []byte
@@ -322,6 +338,16 @@ func Open(data []byte) (*Set, error) {
 	if b := sec[secURLs]; b != nil {
 		if s.urls, err = trie.OpenURLs(b); err != nil {
 			return nil, formatError("urls: %v", err)
+		}
+	}
+	for _, d := range []struct {
+		id  int
+		dst **trie.Dict
+	}{{secEmails, &s.emails}, {secJA3, &s.ja3}} {
+		if b := sec[d.id]; b != nil {
+			if *d.dst, err = trie.OpenDict(b); err != nil {
+				return nil, formatError("%s: %v", sectionNames[d.id], err)
+			}
 		}
 	}
 	if s.class, err = layout.Uint16s(sec[secClass]); err != nil || len(s.class) != len(s.recs) {
@@ -550,7 +576,10 @@ func (s *Set) Verify() error {
 		}
 		present bool
 		kind    Kind
-	}{{s.domains, s.domains != nil, KindDomain}, {s.urls, s.urls != nil, KindURL}} {
+	}{
+		{s.domains, s.domains != nil, KindDomain}, {s.urls, s.urls != nil, KindURL},
+		{s.emails, s.emails != nil, KindEmail}, {s.ja3, s.ja3 != nil, KindJA3},
+	} {
 		if !d.present {
 			if s.kinds[d.kind].count > 0 {
 				return formatError("%s records without an index", d.kind)

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"iter"
 	"net/netip"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -33,6 +34,8 @@ type Set struct {
 	ip      *iptable.Table   // address → candidate
 	domains *trie.Domains    // domain → candidate, see domainIndex
 	urls    *trie.URLs       // canonical URL expressions → candidate
+	emails  *trie.Dict       // canonical e-mail address → candidate
+	ja3     *trie.Dict       // JA3 fingerprint in lower-case hex → candidate
 
 	clock func() time.Time // nil: time.Now
 }
@@ -295,6 +298,9 @@ func (s *Set) Lookup(q string) Verdict {
 	}
 	if looksLikeURL(q) {
 		return s.LookupURL(q)
+	}
+	if strings.IndexByte(q, '@') > 0 {
+		return s.LookupEmail(q)
 	}
 	return s.LookupDomain(q)
 }

@@ -217,9 +217,15 @@ func (s *Set) LookupURL(raw string) Verdict {
 	}
 	var stack [512]byte
 	buf := stack[:0]
-	if len(raw) > len(stack) {
+	if len(raw) > len(stack)/4 {
+		// Escaping can triple a URL, and canon stages the unescaped text
+		// beside the output: a long URL takes a pooled buffer, kept at
+		// the size it grows to.
 		p := hostBufs.Get().(*[]byte)
-		defer hostBufs.Put(p)
+		defer func() { hostBufs.Put(p) }()
+		if cap(*p) < 4*len(raw)+64 {
+			*p = make([]byte, 0, 4*len(raw)+64)
+		}
 		buf = (*p)[:0]
 	}
 	u, err := canon.Parse(buf, raw)

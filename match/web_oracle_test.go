@@ -169,7 +169,7 @@ func TestWebDifferentialReal(t *testing.T) {
 	require.NotEmpty(t, inds)
 	top, _ := corpus.Path(t, "benign/domains/umbrella-top-100k.txt")
 	benignHosts := corpus.Values(t, top)
-	benignURLs := corpus.Values(t, corpus.Files(t, "benign/urls")...)
+	benignURLs := corpus.Lines(t, corpus.Files(t, "benign/urls")...)
 	var ownHosts []string
 	for _, v := range own {
 		ownHosts = append(ownHosts, "www."+strings.SplitN(strings.TrimPrefix(strings.TrimPrefix(v, "http://"), "https://"), "/", 2)[0])

@@ -110,6 +110,7 @@ type checkResult struct {
 // queryPrefixes force the kind of a value to check, as in plain lists.
 var queryPrefixes = map[string]match.Kind{
 	"domain": match.KindDomain, "url": match.KindURL, "ip": match.KindIP, "hash": match.KindUnknown,
+	"email": match.KindEmail, "ja3": match.KindJA3,
 }
 
 // checkValue looks one value up in set.
@@ -123,12 +124,15 @@ func checkValue(set *match.Set, input string) checkResult {
 		}
 	}
 	kind := match.KindOf(value)
+	if forced == match.KindJA3 && kind == match.KindMD5 {
+		kind = match.KindJA3 // a JA3 fingerprint has the shape of an MD5
+	}
 	switch {
 	case value == "":
 		r.Error = fmt.Sprintf("%q: empty value", input)
 		return r
 	case kind == match.KindUnknown:
-		r.Error = fmt.Sprintf("%q: not a domain, URL, IP address or hash", input)
+		r.Error = fmt.Sprintf("%q: not a domain, URL, IP address, e-mail address or hash", input)
 		return r
 	case kind == match.KindCIDR:
 		r.Error = fmt.Sprintf("%q: a prefix cannot be checked; give an address", input)
@@ -138,7 +142,13 @@ func checkValue(set *match.Set, input string) checkResult {
 		return r
 	}
 	r.Kind = kind.String()
-	v := set.Lookup(value)
+	var v match.Verdict
+	switch kind {
+	case match.KindJA3:
+		v = set.LookupJA3(value)
+	default:
+		v = set.Lookup(value)
+	}
 	r.Verdict = v.Action.String()
 	if !v.Matched() {
 		return r

@@ -65,7 +65,7 @@ func TestCheckJSON(t *testing.T) {
 		"matched_kind": "sha256", "source": "eset", "category": "malware", "severity": "high",
 	}, objs[0])
 	assert.Equal(t, "junk!", objs[1]["input"])
-	assert.Contains(t, objs[1]["error"], "not a domain, URL, IP address or hash")
+	assert.Contains(t, objs[1]["error"], "not a domain, URL, IP address, e-mail address or hash")
 	assert.NotContains(t, objs[1], "verdict")
 	assert.Equal(t, map[string]any{"input": "192.0.2.1", "kind": "ip", "verdict": "none", "matched": ""}, objs[2])
 }
@@ -89,7 +89,7 @@ func TestCheckErrors(t *testing.T) {
 		err  string
 	}{
 		{"prefix", []string{"check", "10.0.0.0/8"}, "a prefix cannot be checked"},
-		{"zone", []string{"check", "fe80::1%eth0"}, "not a domain, URL, IP address or hash"},
+		{"zone", []string{"check", "fe80::1%eth0"}, "not a domain, URL, IP address, e-mail address or hash"},
 		{"forced kind mismatch", []string{"check", "ip:44d88612fea8a8f36de82e1278abb02f"}, "not a valid ip"},
 		{"missing feed", []string{"check", "--feed", "/nonexistent/feed.txt", "1.2.3.4"}, "no such file"},
 		{"unknown flag", []string{"check", "--bogus", "1.2.3.4"}, "flag provided but not defined"},

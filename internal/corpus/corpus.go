@@ -144,6 +144,33 @@ func Files(tb testing.TB, dir string) []string {
 	return nil
 }
 
+// Lines returns every line of the files that is not blank and not a '#'
+// comment, trimmed, without a leading byte-order mark: for lists whose
+// values may hold spaces, commas or semicolons, such as URLs.
+func Lines(tb testing.TB, files ...string) []string {
+	tb.Helper()
+	var out []string
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			line := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\ufeff"))
+			if line != "" && line[0] != '#' {
+				out = append(out, line)
+			}
+		}
+		f.Close()
+		if err := sc.Err(); err != nil {
+			tb.Fatalf("%s: %v", name, err)
+		}
+	}
+	return out
+}
+
 // Values returns the first field of every line of the files that is not
 // blank and not a comment ('#', ';' or '!'), with inline "# comments" and a
 // trailing ";comment" removed: the raw values of a plain list.
