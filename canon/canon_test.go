@@ -293,3 +293,34 @@ func TestParseAppends(t *testing.T) {
 		}
 	}
 }
+
+func TestIsCanonicalHost(t *testing.T) {
+	for h, want := range map[string]bool{
+		"evil.example": true, "a-b_c.x1.example": true, "xn--bcher-kva.example": true, "localhost": true,
+		"Evil.example": false, "evil.example.": false, ".evil.example": false, "evil..example": false,
+		"1.2.3.4": false, "0x7f.1": false, "": false, "bücher.example": false, "a b.example": false,
+		strings.Repeat("a", 64) + ".example": false,
+	} {
+		assert.Equal(t, want, canon.IsCanonicalHost(h), "%q", h)
+		if want {
+			got, err := canon.AppendHost(nil, h)
+			require.NoError(t, err, h)
+			assert.Equal(t, h, string(got), "a canonical host is its own canonical form")
+		}
+	}
+}
+
+func FuzzIsCanonicalHost(f *testing.F) {
+	for _, s := range []string{"evil.example", "a.b", "1.2.3.4", "A.b", "x..y", "_.-"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		if !canon.IsCanonicalHost(h) {
+			return
+		}
+		got, err := canon.AppendHost(nil, h)
+		if err != nil || string(got) != h {
+			t.Fatalf("IsCanonicalHost(%q) but AppendHost gives %q, %v", h, got, err)
+		}
+	})
+}

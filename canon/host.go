@@ -519,3 +519,33 @@ func AppendHost(dst []byte, host string) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// IsCanonicalHost reports whether host is already in the form AppendHost
+// gives it and is not an address: lower-case ASCII letters, digits, '-'
+// and '_' in labels of 1 to 63 bytes, single dots between them, at most
+// MaxHostLength bytes, and a first byte that is a letter (so no spelling of
+// an IPv4 address). Lookups use it to skip canonicalisation for the common
+// case; a false answer only means that AppendHost must do the work.
+func IsCanonicalHost(host string) bool {
+	if len(host) == 0 || len(host) > MaxHostLength || !('a' <= host[0] && host[0] <= 'z') {
+		return false
+	}
+	label := 0
+	for i := 0; i < len(host); i++ {
+		switch c := host[i]; {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_':
+			label++
+			if label > 63 {
+				return false
+			}
+		case c == '.':
+			if label == 0 {
+				return false
+			}
+			label = 0
+		default:
+			return false
+		}
+	}
+	return label > 0
+}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/sift-intel/sift/canon"
 	"github.com/sift-intel/sift/trie"
@@ -172,20 +173,28 @@ func (s *Set) LookupDomain(host string) Verdict {
 	if s == nil {
 		return Verdict{}
 	}
+	var now int64
+	if canon.IsCanonicalHost(host) {
+		// Most queries come canonical already: skip the copy.
+		return s.lookupCanonicalHost(unsafe.Slice(unsafe.StringData(host), len(host)), &now)
+	}
 	var buf [256]byte
 	h, err := canon.AppendHost(buf[:0], host)
 	if err != nil {
 		return Verdict{}
 	}
-	var now int64
 	return s.lookupCanonicalHost(h, &now)
 }
 
 // lookupCanonicalHost looks a canonical host up as a domain, or as an
 // address when it is one.
 func (s *Set) lookupCanonicalHost(h []byte, now *int64) Verdict {
-	if a, ok := parseAddrBytes(h); ok {
-		return s.LookupAddr(a)
+	// A canonical host can be an address only if it starts with a digit
+	// or a bracket.
+	if len(h) > 0 && ('0' <= h[0] && h[0] <= '9' || h[0] == '[' || h[0] == ':') {
+		if a, ok := parseAddrBytes(h); ok {
+			return s.LookupAddr(a)
+		}
 	}
 	if s.domains == nil {
 		return Verdict{}

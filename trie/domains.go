@@ -86,8 +86,11 @@ func (d *Domains) Lookup(host []byte) (uint32, bool) {
 	if v, ok := d.dict.Lookup(host); ok {
 		return v, true
 	}
-	for i, b := range host {
-		if b == '.' {
+	// Parents, longest first; ".tld" is never a key (a domain has two
+	// labels at least), so the walk stops before the last dot.
+	last := bytes.LastIndexByte(host, '.')
+	for i := 0; i < last; i++ {
+		if host[i] == '.' {
 			if v, ok := d.dict.Lookup(host[i:]); ok {
 				return v, true
 			}
