@@ -27,6 +27,12 @@ const MaxRejects = 1000
 // Build may be called more than once. A Builder must not be used by several
 // goroutines at once.
 type Builder struct {
+	// AsOf is the time against which Add judges expiry: an indicator
+	// that expired before it is refused. Zero: the current time. Rebuilding
+	// a publisher's Set (a delta, say) sets it to the publisher's time, so
+	// that the same indicators are kept.
+	AsOf time.Time
+
 	entries  []entry
 	arena    []byte         // canonical values, see entry.off
 	prefixes []netip.Prefix // of IP and CIDR entries, see entry.aux
@@ -139,6 +145,9 @@ func (b *Builder) Add(ind Indicator) error {
 }
 
 func (b *Builder) clock() time.Time {
+	if !b.AsOf.IsZero() {
+		return b.AsOf
+	}
 	if b.now != nil {
 		return b.now()
 	}
@@ -208,7 +217,8 @@ const maxRecords = chainBit - 1
 func (b *Builder) Build() (*Set, error) {
 	arena := b.arena
 	value := func(e *entry) []byte { return arena[e.off : e.off+uint64(e.n)] }
-	es := b.sorted()
+	labels, metaBlob, canonical := b.canonicalIDs()
+	es := b.sorted(canonical)
 	es = slices.CompactFunc(es, func(x, y entry) bool {
 		vx, vy := value(&x), value(&y)
 		x.off, x.aux, y.off, y.aux = 0, 0, 0, 0
@@ -218,8 +228,8 @@ func (b *Builder) Build() (*Set, error) {
 	if len(es) > maxRecords {
 		return nil, fmt.Errorf("match: %d indicators exceed the limit of %d", len(es), maxRecords)
 	}
-	if len(b.metaBlob) >= 1<<32-1 {
-		return nil, fmt.Errorf("match: %d bytes of metadata exceed 4 GiB", len(b.metaBlob))
+	if len(metaBlob) >= 1<<32-1 {
+		return nil, fmt.Errorf("match: %d bytes of metadata exceed 4 GiB", len(metaBlob))
 	}
 	var heapLen uint64
 	for i := range es {
@@ -231,8 +241,8 @@ func (b *Builder) Build() (*Set, error) {
 	s := &Set{
 		recs:   make([]record, len(es)),
 		heap:   make([]byte, 0, heapLen),
-		meta:   slices.Clone(b.metaBlob),
-		labels: slices.Clone(b.labelSeq),
+		meta:   metaBlob,
+		labels: labels,
 		clock:  b.now,
 	}
 	if len(s.labels) == 0 {
@@ -276,15 +286,15 @@ func (b *Builder) Build() (*Set, error) {
 // order, so that the same indicators always build the same bytes, and equal
 // values are adjacent. Sorting on a 64-bit key first is several times
 // faster than comparing values.
-func (b *Builder) sorted() []entry {
+func (b *Builder) sorted(entries []entry) []entry {
 	type keyed struct {
 		key uint64
 		i   uint32
 	}
 	value := func(e *entry) []byte { return b.arena[e.off : e.off+uint64(e.n)] }
-	ks := make([]keyed, len(b.entries))
-	for i := range b.entries {
-		e := &b.entries[i]
+	ks := make([]keyed, len(entries))
+	for i := range entries {
+		e := &entries[i]
 		ks[i] = keyed{uint64(e.kind)<<56 | xxh3.Hash(value(e))>>8, uint32(i)}
 	}
 	radixSort(ks, func(k keyed) uint64 { return k.key })
@@ -296,7 +306,7 @@ func (b *Builder) sorted() []entry {
 		}
 		if j-i > 1 {
 			slices.SortFunc(ks[i:j], func(x, y keyed) int {
-				a, c := &b.entries[x.i], &b.entries[y.i]
+				a, c := &entries[x.i], &entries[y.i]
 				return cmp.Or(
 					bytes.Compare(value(a), value(c)),
 					cmp.Compare(a.action, c.action),
@@ -313,9 +323,54 @@ func (b *Builder) sorted() []entry {
 	}
 	es := make([]entry, len(ks))
 	for i, k := range ks {
-		es[i] = b.entries[k.i]
+		es[i] = entries[k.i]
 	}
 	return es
+}
+
+// canonicalIDs renumbers labels and metadata by their content, so that the
+// Set does not depend on the order indicators were added in: the same
+// indicators always build the same bytes, which deltas rely on. It returns
+// the labels in order, the metadata blob, and a copy of the entries using
+// the new numbers.
+func (b *Builder) canonicalIDs() ([]string, []byte, []entry) {
+	labels := []string{""}
+	if len(b.labelSeq) > 1 {
+		labels = append(labels, b.labelSeq[1:]...)
+	}
+	slices.Sort(labels[1:])
+	labelID := make([]uint16, len(b.labelSeq)+1)
+	for old, l := range b.labelSeq {
+		i, _ := slices.BinarySearch(labels[1:], l)
+		if l != "" {
+			labelID[old] = uint16(i + 1)
+		}
+	}
+	// The distinct encoded metadata, by content.
+	type blob struct {
+		off uint32
+		enc []byte
+	}
+	var blobs []blob
+	for enc, off := range b.metas {
+		blobs = append(blobs, blob{off, []byte(enc)})
+	}
+	slices.SortFunc(blobs, func(x, y blob) int { return bytes.Compare(x.enc, y.enc) })
+	metaID := make(map[uint32]uint32, len(blobs))
+	var metaBlob []byte
+	for _, bl := range blobs {
+		metaID[bl.off] = uint32(len(metaBlob))
+		metaBlob = append(metaBlob, bl.enc...)
+	}
+	es := slices.Clone(b.entries)
+	for i := range es {
+		e := &es[i]
+		e.source, e.category = labelID[e.source], labelID[e.category]
+		if e.meta != noMeta {
+			e.meta = metaID[e.meta]
+		}
+	}
+	return labels, metaBlob, es
 }
 
 // radixSort sorts s by key, least significant byte first, skipping the

@@ -102,12 +102,41 @@ func (s *Set) MarshalBinary() ([]byte, error) { return s.AppendBinary(nil) }
 // of the Set, so dst's length should be a multiple of 64 for the Set to be
 // used in place when opened from a 64-byte-aligned buffer.
 func (s *Set) AppendBinary(dst []byte) ([]byte, error) {
+	secs, err := s.sections()
+	if err != nil {
+		return nil, err
+	}
+	return appendSections(dst, uint64(s.Len()), secs), nil
+}
+
+type section struct {
+	id   uint32
+	data []byte
+}
+
+// SectionInfo names a section of the serialised Set and its size.
+type SectionInfo struct {
+	Name string
+	Size int
+}
+
+// Sections lists the sections of the serialised Set, for reports such as
+// sift inspect.
+func (s *Set) Sections() []SectionInfo {
+	secs, err := s.sections()
+	if err != nil {
+		return nil
+	}
+	out := make([]SectionInfo, len(secs))
+	for i, sec := range secs {
+		out[i] = SectionInfo{sectionNames[sec.id], len(sec.data)}
+	}
+	return out
+}
+
+func (s *Set) sections() ([]section, error) {
 	if s == nil {
 		s = &Set{labels: []string{""}}
-	}
-	type section struct {
-		id   uint32
-		data []byte
 	}
 	var secs []section
 	add := func(id uint32, b []byte) {
@@ -187,12 +216,15 @@ func (s *Set) AppendBinary(dst []byte) ([]byte, error) {
 		vc = binary.LittleEndian.AppendUint16(vc, c.source)
 	}
 	add(secVClass, vc)
+	return secs, nil
+}
 
+func appendSections(dst []byte, nrec uint64, secs []section) []byte {
 	base := len(dst)
 	dst = append(dst, magic[:]...)
 	dst = binary.LittleEndian.AppendUint32(dst, formatVersion)
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(secs)))
-	dst = binary.LittleEndian.AppendUint64(dst, uint64(len(s.recs)))
+	dst = binary.LittleEndian.AppendUint64(dst, nrec)
 	dst = append(dst, make([]byte, headerSize-24)...)
 	off := alignUp(headerSize+24*len(secs), sectionAlign)
 	for _, sec := range secs {
@@ -208,7 +240,7 @@ func (s *Set) AppendBinary(dst []byte) ([]byte, error) {
 		}
 		dst = append(dst, sec.data...)
 	}
-	return dst, nil
+	return dst
 }
 
 func alignUp(n, a int) int { return (n + a - 1) &^ (a - 1) }

@@ -150,3 +150,34 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+// TestDeterministic: the same indicators, in any order and from a Set's
+// own All, build the same bytes. Deltas rely on it.
+func TestDeterministic(t *testing.T) {
+	inds := []match.Indicator{
+		{Value: md5a, Meta: match.Meta{Source: "b", Category: "x", Tags: []string{"t1"}}},
+		{Value: sha1a, Meta: match.Meta{Source: "a", Reference: "https://r/1"}},
+		{Value: sha256a, Action: match.ActionAllow, Meta: match.Meta{Source: "c"}},
+		{Value: "10.0.0.0/8", Meta: match.Meta{Source: "a", Tags: []string{"t2", "t1"}}},
+		{Value: "evil.example", Meta: match.Meta{Category: "phishing"}},
+		{Value: "http://evil.example/x", Meta: match.Meta{Source: "b", Tags: []string{"t1"}}},
+		{Value: "phisher@evil.example"},
+	}
+	want, err := build(t, inds...).MarshalBinary()
+	require.NoError(t, err)
+	r := slices.Clone(inds)
+	slices.Reverse(r)
+	got, err := build(t, r...).MarshalBinary()
+	require.NoError(t, err)
+	assert.Equal(t, want, got, "reversed input order")
+
+	s := build(t, inds...)
+	var again []match.Indicator
+	for ind := range s.All() {
+		again = append(again, ind)
+	}
+	slices.Reverse(again)
+	got, err = build(t, again...).MarshalBinary()
+	require.NoError(t, err)
+	assert.Equal(t, want, got, "rebuilt from All")
+}

@@ -12,15 +12,16 @@ import (
 )
 
 func cmdCheck(e *env, args []string) int {
-	fs := e.flagSet("check", "[--feed FILE]... [--json] VALUE...   (VALUE \"-\" or none: read stdin, one a line)")
-	var feeds listFlag
-	fs.Var(&feeds, "feed", "a compiled set or a source `file` (repeatable); default: the embedded demo feed")
+	fs := e.flagSet("check", "[--feed FILE]... [--pubkey PUB]... [--json] VALUE...   (VALUE \"-\" or none: read stdin, one a line)")
+	var feeds, pubkeys listFlag
+	fs.Var(&feeds, "feed", "a snapshot or a source `file` (repeatable); default: the embedded demo feed")
+	fs.Var(&pubkeys, "pubkey", "accept only snapshots whose FILE.minisig verifies with this public key `file` (repeatable)")
 	asJSON := fs.Bool("json", false, "print one JSON object per value")
 	values, status, ok := parse(fs, args)
 	if !ok {
 		return status
 	}
-	set, err := e.loadSets(feeds)
+	set, err := e.loadSets(feeds, pubkeys)
 	if err != nil {
 		return e.errorf("%v", err)
 	}

@@ -4,14 +4,20 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/sift-intel/sift/feed"
 	"github.com/sift-intel/sift/match"
 )
 
 func cmdCompile(e *env, args []string) int {
-	fs := e.flagSet("compile", "-o OUT.sift [--allow FILE]... SOURCE...")
-	out := fs.String("o", "", "write the compiled set to `file`")
+	fs := e.flagSet("compile", "-o OUT.sift [--feed-id ID] [--version N] [--expires DURATION] [--delta-from OLD.sift] [--allow FILE]... SOURCE...")
+	out := fs.String("o", "", "write the snapshot to `file`")
+	feedID := fs.String("feed-id", "", "the feed's `id` (default: the output file's name)")
+	version := fs.Uint64("version", 0, "the data `version`, which must rise with each publication (default: the current Unix time)")
+	expires := fs.Duration("expires", 0, "the snapshot expires this long after it is issued, e.g. 168h (default: never)")
+	deltaFrom := fs.String("delta-from", "", "also write OUT.delta, the delta from the snapshot in `file`")
 	var allows listFlag
 	fs.Var(&allows, "allow", "a source `file` of allow entries, which override matches (repeatable)")
 	sources, status, ok := parse(fs, args)
@@ -21,6 +27,32 @@ func cmdCompile(e *env, args []string) int {
 	if *out == "" || len(sources) == 0 {
 		fs.Usage()
 		return exitError
+	}
+	id := *feedID
+	if id == "" {
+		id = defaultFeedID(*out)
+	}
+	issued := time.Now().UTC().Truncate(time.Second)
+	h := feed.Header{FeedID: id, Version: *version, Issued: issued}
+	if h.Version == 0 {
+		h.Version = uint64(issued.Unix())
+	}
+	if *expires > 0 {
+		h.Expires = issued.Add(*expires)
+	}
+	var old []byte
+	if *deltaFrom != "" {
+		var err error
+		if old, err = os.ReadFile(*deltaFrom); err != nil {
+			return e.errorf("%v", err)
+		}
+		oh, err := feed.ParseHeader(old, int64(len(old)))
+		if err != nil {
+			return e.errorf("%s: %v", *deltaFrom, err)
+		}
+		if oh.FeedID != h.FeedID || oh.Version >= h.Version {
+			return e.errorf("--delta-from %s is feed %s version %d; the new snapshot is feed %s version %d", *deltaFrom, oh.FeedID, oh.Version, h.FeedID, h.Version)
+		}
 	}
 	var b match.Builder
 	for _, src := range sources {
@@ -37,7 +69,7 @@ func cmdCompile(e *env, args []string) int {
 	if err != nil {
 		return e.errorf("%v", err)
 	}
-	data, err := set.AppendBinary(nil)
+	data, err := feed.Encode(h, set)
 	if err != nil {
 		return e.errorf("%v", err)
 	}
@@ -47,8 +79,41 @@ func cmdCompile(e *env, args []string) int {
 	if d := b.Stats().Duplicates; d > 0 {
 		fmt.Fprintf(e.stderr, "%d duplicate indicators kept once\n", d)
 	}
-	fmt.Fprintf(e.stderr, "wrote %s: %d indicators, %d bytes\n", *out, set.Len(), len(data))
+	fmt.Fprintf(e.stderr, "wrote %s: feed %s version %d, %d indicators, %d bytes\n", *out, h.FeedID, h.Version, set.Len(), len(data))
+	if old != nil {
+		d, err := feed.Diff(old, data)
+		if err != nil {
+			return e.errorf("%v", err)
+		}
+		dd, err := d.MarshalBinary()
+		if err != nil {
+			return e.errorf("%v", err)
+		}
+		if err := writeFileAtomic(*out+".delta", dd); err != nil {
+			return e.errorf("%v", err)
+		}
+		fmt.Fprintf(e.stderr, "wrote %s.delta: version %d to %d, %d removed, %d added, %d bytes\n", *out, d.From, d.To, len(d.Removed), len(d.Added), len(dd))
+	}
 	return exitClean
+}
+
+// defaultFeedID derives a feed id from the output file's name.
+func defaultFeedID(out string) string {
+	name := strings.ToLower(strings.TrimSuffix(filepath.Base(out), filepath.Ext(out)))
+	var b strings.Builder
+	for _, c := range name {
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '.', c == '_', c == '-':
+			b.WriteRune(c)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	id := strings.TrimLeft(b.String(), "._-")
+	if id == "" {
+		id = "feed"
+	}
+	return id[:min(len(id), 64)]
 }
 
 // writeFileAtomic writes data to a temporary file beside path, syncs it and

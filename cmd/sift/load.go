@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 
 	"fmt"
 
@@ -10,38 +11,73 @@ import (
 	"strings"
 
 	"github.com/sift-intel/sift/feed"
+	"github.com/sift-intel/sift/feed/minisign"
 	"github.com/sift-intel/sift/match"
 )
 
 // loadSets returns the Set to check against: the demo feed when files is
 // empty, a compiled set used in place when it is the only file, and
 // otherwise a Set built from every file.
-func (e *env) loadSets(files []string) (*match.Set, error) {
-	if len(files) == 0 {
-		return demoSet()
-	}
-	if len(files) == 1 {
-		if f, err := detectFile(files[0]); err != nil {
+func (e *env) loadSets(files, pubkeys []string) (*match.Set, error) {
+	var keys []*minisign.PublicKey
+	if len(pubkeys) > 0 {
+		var err error
+		if keys, err = loadPublicKeys(pubkeys); err != nil {
 			return nil, err
-		} else if f == feed.FormatSet {
-			data, err := os.ReadFile(files[0])
-			if err != nil {
-				return nil, err
-			}
-			s, err := match.Open(data)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", files[0], err)
-			}
-			return s, nil
 		}
+	}
+	if len(files) == 0 {
+		if keys != nil {
+			return nil, errors.New("--pubkey needs a --feed to check")
+		}
+		return demoSet()
 	}
 	var b match.Builder
 	for _, f := range files {
+		format, err := detectFile(f)
+		if err != nil {
+			return nil, err
+		}
+		if format == feed.FormatSnapshot {
+			s, err := openSnapshot(f, keys)
+			if err != nil {
+				return nil, err
+			}
+			if len(files) == 1 {
+				return s.Set, nil // used in place
+			}
+			for ind := range s.Set.All() {
+				b.Add(ind)
+			}
+			continue
+		}
+		if keys != nil {
+			return nil, fmt.Errorf("%s: --pubkey accepts only signed snapshots", f)
+		}
 		if err := e.loadSource(&b, f, feed.Source{}, false); err != nil {
 			return nil, err
 		}
 	}
 	return b.Build()
+}
+
+// openSnapshot opens a snapshot file; with keys, only when FILE.minisig
+// verifies with one of them.
+func openSnapshot(path string, keys []*minisign.PublicKey) (*feed.Snapshot, error) {
+	if keys != nil {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		sig, err := os.ReadFile(path + ".minisig")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if _, err := feed.VerifySnapshot(keys, data, sig); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return feed.OpenFile(path, 0)
 }
 
 func detectFile(path string) (feed.Format, error) {
@@ -51,7 +87,7 @@ func detectFile(path string) (feed.Format, error) {
 	}
 	defer f.Close()
 	head, _ := bufio.NewReader(f).Peek(512)
-	return feed.Detect(head), nil
+	return feed.Detect(head, path), nil
 }
 
 // loadSource loads one source file into b and reports skipped lines on

@@ -34,10 +34,16 @@ const (
 const usage = `usage: sift <command> [arguments]
 
 commands:
-  check [--feed FILE]... [--json] VALUE...   check values against feeds ("-" or none: stdin)
-  canon [--json] [--expressions] URL...      print canonical URLs and their lookup expressions
-  compile -o OUT.sift [--allow FILE]... SOURCE...
-                                             compile sources into a set
+  check [--feed FILE]... [--pubkey PUB]... [--json] VALUE...
+                                   check values against feeds ("-" or none: stdin)
+  canon [--json] [--expressions] URL...
+                                   print canonical URLs and their lookup expressions
+  compile -o OUT.sift [--feed-id ID] [--version N] [--expires D] [--delta-from OLD.sift] [--allow FILE]... SOURCE...
+                                   compile sources into a snapshot
+  keygen [-W] -p PUB -s SEC        make a key pair (as minisign -G)
+  sign -s SEC [-t COMMENT] FILE    write FILE.minisig (as minisign -S)
+  verify -p PUB [-x SIG] FILE      check FILE.minisig (as minisign -V)
+  inspect [-p PUB] FILE            print a snapshot's header, counts, sections, signature
 
 Run "sift <command> -h" for a command's flags.
 Exit status: 0 nothing matched, 1 something matched, 2 usage or input error.
@@ -59,6 +65,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		"canon":   cmdCanon,
 		"check":   cmdCheck,
 		"compile": cmdCompile,
+		"inspect": cmdInspect,
+		"keygen":  cmdKeygen,
+		"sign":    cmdSign,
+		"verify":  cmdVerify,
 	}
 	switch args[0] {
 	case "help", "-h", "-help", "--help":

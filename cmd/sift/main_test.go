@@ -127,7 +127,8 @@ func TestCompileAndCheck(t *testing.T) {
 	require.Equal(t, exitClean, status, stderr)
 	assert.Contains(t, stderr, "bad.txt: 2 indicators (cidr 1, ip 1); 2 lines skipped")
 	assert.Contains(t, stderr, src+":4: skipped: ip:port entries are not loaded")
-	assert.Contains(t, stderr, "wrote "+out+": 3 indicators")
+	assert.Contains(t, stderr, "wrote "+out+": feed out version ")
+	assert.Contains(t, stderr, ", 3 indicators, ")
 
 	stdout, _, status := sift(t, "", "check", "--feed", out, "--json", "203.0.113.5", "203.0.113.9", "198.51.100.7", "198.51.100.8")
 	assert.Equal(t, exitMatched, status)
@@ -172,7 +173,7 @@ func TestCorruptSetRefused(t *testing.T) {
 	require.NoError(t, os.WriteFile(out, data[:len(data)-3], 0o644))
 	_, stderr, status := sift(t, "", "check", "--feed", out, "10.0.0.1")
 	assert.Equal(t, exitError, status)
-	assert.Contains(t, stderr, "invalid set")
+	assert.Contains(t, stderr, "invalid snapshot")
 }
 
 // TestBinary runs the real binary once, for what only a process shows:
