@@ -35,7 +35,21 @@ var (
 	ErrLineTooLong = errors.New("line too long")
 	// ErrEmpty is returned when a source yields no indicator at all.
 	ErrEmpty = errors.New("no indicators")
+	// ErrMalformed marks a source that cannot be read as a whole: a
+	// truncated or invalid JSON document, one nested deeper than
+	// MaxJSONDepth, invalid UTF-8 in a document, a file in the wrong
+	// format. Nothing after it is read.
+	ErrMalformed = errors.New("malformed")
+	// ErrTooLarge marks input larger than its limit, such as a document
+	// read whole beyond Source.MaxSize (by default MaxDocumentSize).
+	// Nothing of it is loaded.
+	ErrTooLarge = errors.New("too large")
 )
+
+// malformed returns an error wrapping ErrMalformed.
+func malformed(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
+}
 
 // skip returns an error for a line skipped on purpose.
 func skip(reason string) error { return fmt.Errorf("%w: %s", ErrSkipped, reason) }

@@ -5,6 +5,11 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"iter"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/sift-intel/sift/match"
 )
 
 // MaxLineLength bounds the lines of text sources. A longer line is reported
@@ -20,8 +25,21 @@ type lineReader struct {
 	long bool   // the line last returned was cut at MaxLineLength
 }
 
+// readers recycles the 64 KiB buffers of line readers: a corpus of many
+// small files would otherwise allocate one per file.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+
 func newLineReader(r io.Reader) *lineReader {
-	return &lineReader{r: bufio.NewReaderSize(r, 64<<10)}
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(r)
+	return &lineReader{r: br}
+}
+
+// release returns the reader's buffer; the lineReader is not used after.
+func (l *lineReader) release() {
+	l.r.Reset(nil)
+	readers.Put(l.r)
+	l.r = nil
 }
 
 // next returns the next line, valid until the following call. At the end it
@@ -56,5 +74,94 @@ func (l *lineReader) next() ([]byte, error) {
 			return line[:0], nil
 		}
 		return line, nil
+	}
+}
+
+// lineOut collects what one line of a text source yields.
+type lineOut struct {
+	src   Source
+	file  string // the file errors name, when not src.Name
+	n     int    // the line's number
+	text  []byte // the line, for error messages
+	items []item
+}
+
+// add yields an indicator from the line.
+func (o *lineOut) add(ind match.Indicator) {
+	o.items = append(o.items, item{ind: ind, file: o.file, line: o.n})
+}
+
+func (o *lineOut) name() string {
+	if o.file != "" {
+		return o.file
+	}
+	return o.src.Name
+}
+
+// skip yields an error for the line (or a part of it).
+func (o *lineOut) skip(err error) {
+	o.items = append(o.items, item{file: o.file, line: o.n, err: &LineError{File: o.name(), Line: o.n, Text: displayText(o.text), Err: err}})
+}
+
+// end yields an error that ends the source.
+func (o *lineOut) end(err error) {
+	o.items = append(o.items, item{file: o.file, line: o.n, err: &LineError{File: o.name(), Line: o.n, Text: displayText(o.text), Err: err}, fatal: true})
+}
+
+// errInvalidUTF8 is the reason for a line that is not valid UTF-8.
+var errInvalidUTF8 = errors.New("invalid UTF-8")
+
+// parseText reads a line-based source: it calls step for every line that
+// fits MaxLineLength and is valid UTF-8, and reports the others.
+func parseText(r io.Reader, src Source, step func(line []byte, out *lineOut)) iter.Seq[item] {
+	return parseTextEnd(r, src, step, nil)
+}
+
+// parseTextEnd is parseText with a last step at the end of the input, for
+// formats whose records span lines: a record still open there is
+// truncated.
+func parseTextEnd(r io.Reader, src Source, step func(line []byte, out *lineOut), end func(out *lineOut)) iter.Seq[item] {
+	return func(yield func(item) bool) {
+		lr := newLineReader(r)
+		defer lr.release()
+		out := &lineOut{src: src}
+		for {
+			line, err := lr.next()
+			if err == io.EOF {
+				if end != nil {
+					out.n, out.text, out.items = lr.n, nil, out.items[:0]
+					end(out)
+					for _, it := range out.items {
+						if !yield(it) {
+							return
+						}
+					}
+				}
+				return
+			}
+			if err != nil {
+				yield(fail(err))
+				return
+			}
+			if lr.long {
+				if !yield(item{line: lr.n, err: &LineError{File: src.Name, Line: lr.n, Err: ErrLineTooLong}}) {
+					return
+				}
+				continue
+			}
+			if !utf8.Valid(line) {
+				if !yield(item{line: lr.n, err: &LineError{File: src.Name, Line: lr.n, Text: displayText(line), Err: errInvalidUTF8}}) {
+					return
+				}
+				continue
+			}
+			out.n, out.text, out.items = lr.n, line, out.items[:0]
+			step(line, out)
+			for _, it := range out.items {
+				if !yield(it) || it.fatal {
+					return
+				}
+			}
+		}
 	}
 }

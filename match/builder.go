@@ -13,6 +13,7 @@ import (
 	"github.com/sift-intel/sift/bloom"
 	"github.com/sift-intel/sift/hashset"
 	"github.com/sift-intel/sift/internal/iptable"
+	"github.com/sift-intel/sift/trie"
 	"github.com/zeebo/xxh3"
 )
 
@@ -32,6 +33,10 @@ type Builder struct {
 	// a publisher's Set (a delta, say) sets it to the publisher's time, so
 	// that the same indicators are kept.
 	AsOf time.Time
+	// Patterns caps the automata built for byte patterns and User-Agent
+	// substrings; a pattern set past a cap makes Build fail with a
+	// *trie.CapError. The zero value applies trie's defaults.
+	Patterns trie.AutomatonConfig
 
 	entries  []entry
 	arena    []byte         // canonical values, see entry.off
@@ -277,6 +282,13 @@ func (b *Builder) Build() (*Set, error) {
 	s.urls = cb.urlIndex(s.kinds[KindURL])
 	s.emails = cb.exactIndex(s.kinds[KindEmail])
 	s.ja3 = cb.exactIndex(s.kinds[KindJA3])
+	var err error
+	if s.pats, err = cb.patternIndex(s.kinds[KindPattern], false, b.Patterns); err != nil {
+		return nil, fmt.Errorf("match: byte patterns: %w", err)
+	}
+	if s.uas, err = cb.patternIndex(s.kinds[KindUserAgent], true, b.Patterns); err != nil {
+		return nil, fmt.Errorf("match: User-Agent patterns: %w", err)
+	}
 	s.chains = cb.chains
 	return s, nil
 }

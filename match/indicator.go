@@ -278,7 +278,16 @@ func appendCanonical(dst []byte, ind *Indicator) ([]byte, normalized, error) {
 		}
 		return out, normalized{kind: k}, nil
 	case KindPattern, KindUserAgent:
-		return fail(ErrUnsupported, "%s indicators are not supported yet", k)
+		appendKind := appendPattern
+		if k == KindUserAgent {
+			appendKind = appendUserAgent
+		}
+		// Patterns keep their spaces: v is not trimmed for them.
+		out, reason := appendKind(dst, strings.TrimRight(ind.Value, "\r\n"))
+		if reason != "" {
+			return fail(ErrInvalid, "%s", reason)
+		}
+		return out, normalized{kind: k}, nil
 	}
 	return fail(ErrInvalid, "unknown kind")
 }

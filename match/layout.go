@@ -48,6 +48,10 @@ import (
 //	17 urls      package trie URLs layout: URL expressions → candidate
 //	18 emails    package trie Dict layout: e-mail addresses → candidate
 //	19 ja3       package trie Dict layout: JA3 fingerprints → candidate
+//	20 patterns  package trie Automaton layout: byte patterns
+//	21 patcands  []uint32: the candidate of each byte pattern, by pattern ID
+//	22 uas       package trie Automaton layout: User-Agent substrings
+//	23 uacands   []uint32: the candidate of each User-Agent pattern
 //
 // Sections a Set does not need are absent. A reader refuses unknown section
 // ids: a newer format gets a new version number.
@@ -80,10 +84,14 @@ const (
 	secURLs
 	secEmails
 	secJA3
+	secPatterns
+	secPatCands
+	secUAs
+	secUACands
 	numSections
 )
 
-var sectionNames = [numSections]string{"", "records", "heap", "meta", "labels", "chains", "kinds", "md5", "sha1", "sha256", "ip", "class", "vclass", "md5bloom", "sha1bloom", "sha256bloom", "domains", "urls", "emails", "ja3"}
+var sectionNames = [numSections]string{"", "records", "heap", "meta", "labels", "chains", "kinds", "md5", "sha1", "sha256", "ip", "class", "vclass", "md5bloom", "sha1bloom", "sha256bloom", "domains", "urls", "emails", "ja3", "patterns", "patcands", "uas", "uacands"}
 
 // ErrFormat is wrapped by every error that [Open] and [Set.Verify] return
 // for bytes that are not a valid Set.
@@ -206,6 +214,19 @@ func (s *Set) sections() ([]section, error) {
 				return nil, err
 			}
 			add(d.id, b)
+		}
+	}
+	for _, p := range []struct {
+		auto, cands uint32
+		p           *patterns
+	}{{secPatterns, secPatCands, s.pats}, {secUAs, secUACands, s.uas}} {
+		if p.p != nil {
+			b, err := p.p.auto.AppendBinary(nil)
+			if err != nil {
+				return nil, err
+			}
+			add(p.auto, b)
+			add(p.cands, layout.AppendUint32s(nil, p.p.cands))
 		}
 	}
 	add(secClass, layout.AppendUint16s(nil, s.class))
@@ -381,6 +402,23 @@ func Open(data []byte) (*Set, error) {
 				return nil, formatError("%s: %v", sectionNames[d.id], err)
 			}
 		}
+	}
+	for _, p := range []struct {
+		auto, cands int
+		dst         **patterns
+	}{{secPatterns, secPatCands, &s.pats}, {secUAs, secUACands, &s.uas}} {
+		if sec[p.auto] == nil {
+			continue
+		}
+		auto, err := trie.OpenAutomaton(sec[p.auto])
+		if err != nil {
+			return nil, formatError("%s: %v", sectionNames[p.auto], err)
+		}
+		cands, err := layout.Uint32s(sec[p.cands])
+		if err != nil || len(cands) != auto.Len() {
+			return nil, formatError("%s: %d candidates for %d patterns", sectionNames[p.cands], len(cands), auto.Len())
+		}
+		*p.dst = &patterns{auto: auto, cands: cands}
 	}
 	if s.class, err = layout.Uint16s(sec[secClass]); err != nil || len(s.class) != len(s.recs) {
 		return nil, formatError("class section of %d bytes for %d records", len(sec[secClass]), len(s.recs))
@@ -599,6 +637,25 @@ func (s *Set) Verify() error {
 	if s.ip != nil {
 		if err := s.ip.Verify(func(c uint32) error { return checkCand(c, KindIP, KindCIDR) }); err != nil {
 			return formatError("ip: %v", err)
+		}
+	}
+	for _, p := range []struct {
+		p    *patterns
+		kind Kind
+	}{{s.pats, KindPattern}, {s.uas, KindUserAgent}} {
+		if p.p == nil {
+			if s.kinds[p.kind].count > 0 {
+				return formatError("%s records without an automaton", p.kind)
+			}
+			continue
+		}
+		if err := p.p.auto.Verify(); err != nil {
+			return formatError("%s: %v", p.kind, err)
+		}
+		for _, c := range p.p.cands {
+			if err := checkCand(c, p.kind); err != nil {
+				return err
+			}
 		}
 	}
 	for _, d := range []struct {

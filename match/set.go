@@ -36,6 +36,8 @@ type Set struct {
 	urls    *trie.URLs       // canonical URL expressions → candidate
 	emails  *trie.Dict       // canonical e-mail address → candidate
 	ja3     *trie.Dict       // JA3 fingerprint in lower-case hex → candidate
+	pats    *patterns        // byte patterns: automaton and candidates
+	uas     *patterns        // User-Agent substrings
 
 	clock func() time.Time // nil: time.Now
 }

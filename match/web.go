@@ -26,6 +26,8 @@ func specificity(n *normalized, value []byte) uint16 {
 		return 256 + uint16(bytes.Count(bytes.TrimPrefix(value, []byte("*.")), []byte{'.'}))
 	case KindURL:
 		return 512 + uint16(min(len(value), 0xffff-512))
+	case KindPattern, KindUserAgent:
+		return uint16(min(len(value), 0xffff)) // the longer pattern is the more specific
 	}
 	return 0
 }

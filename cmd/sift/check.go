@@ -111,7 +111,7 @@ type checkResult struct {
 // queryPrefixes force the kind of a value to check, as in plain lists.
 var queryPrefixes = map[string]match.Kind{
 	"domain": match.KindDomain, "url": match.KindURL, "ip": match.KindIP, "hash": match.KindUnknown,
-	"email": match.KindEmail, "ja3": match.KindJA3,
+	"email": match.KindEmail, "ja3": match.KindJA3, "ua": match.KindUserAgent,
 }
 
 // checkValue looks one value up in set.
@@ -125,8 +125,11 @@ func checkValue(set *match.Set, input string) checkResult {
 		}
 	}
 	kind := match.KindOf(value)
-	if forced == match.KindJA3 && kind == match.KindMD5 {
+	switch {
+	case forced == match.KindJA3 && kind == match.KindMD5:
 		kind = match.KindJA3 // a JA3 fingerprint has the shape of an MD5
+	case forced == match.KindUserAgent:
+		kind = match.KindUserAgent // any text can be a User-Agent
 	}
 	switch {
 	case value == "":
@@ -147,6 +150,8 @@ func checkValue(set *match.Set, input string) checkResult {
 	switch kind {
 	case match.KindJA3:
 		v = set.LookupJA3(value)
+	case match.KindUserAgent:
+		v = set.LookupUserAgent(value)
 	default:
 		v = set.Lookup(value)
 	}

@@ -13,7 +13,7 @@ import (
 // The demo feed: real public lists, copied with their provenance into
 // demo/ (see demo/PROVENANCE.md), built into a Set on first use.
 //
-//go:embed demo/*.txt
+//go:embed demo/*.txt demo/*.yar
 var demoFiles embed.FS
 
 var demoSources = []struct {
@@ -30,6 +30,8 @@ var demoSources = []struct {
 	{"maltrail-cobalt.txt", demoSource("maltrail", "cobalt", match.ActionBlock, match.SeverityHigh)},
 	{"maltrail-qakbot.txt", demoSource("maltrail", "qakbot", match.ActionBlock, match.SeverityHigh)},
 	{"maltrail-lummac2.txt", demoSource("maltrail", "lummac2", match.ActionBlock, match.SeverityHigh)},
+	{"ua.txt", demoSource("maltrail", "suspicious-user-agent", match.ActionMonitor, match.SeverityLow)},
+	{"signature-base-cobaltstrike.yar", demoSource("signature-base", "cobaltstrike", match.ActionBlock, match.SeverityHigh)},
 }
 
 func demoSource(source, category string, action match.Action, sev match.Severity) feed.Source {
@@ -45,6 +47,7 @@ var demoSet = sync.OnceValues(func() (*match.Set, error) {
 		}
 		src := d.src
 		src.Name = "demo/" + d.file
+		src.Format = feed.Detect(data[:min(len(data), feed.DetectSize)], d.file)
 		if _, err := feed.Load(&b, bytes.NewReader(data), src); err != nil {
 			return nil, fmt.Errorf("demo feed: %w", err)
 		}

@@ -40,6 +40,8 @@ commands:
                                    print canonical URLs and their lookup expressions
   compile -o OUT.sift [--feed-id ID] [--version N] [--expires D] [--delta-from OLD.sift] [--allow FILE]... SOURCE...
                                    compile sources into a snapshot
+  scan [--feed FILE]... [--json] FILE...
+                                   scan files ("-": stdin) for byte and string patterns
   keygen [-W] -p PUB -s SEC        make a key pair (as minisign -G)
   sign -s SEC [-t COMMENT] FILE    write FILE.minisig (as minisign -S)
   verify -p PUB [-x SIG] FILE      check FILE.minisig (as minisign -V)
@@ -67,6 +69,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		"compile": cmdCompile,
 		"inspect": cmdInspect,
 		"keygen":  cmdKeygen,
+		"scan":    cmdScan,
 		"sign":    cmdSign,
 		"verify":  cmdVerify,
 	}

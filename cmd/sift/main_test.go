@@ -265,3 +265,33 @@ func TestCanon(t *testing.T) {
 	out, _, _ = sift(t, "http://A.B/\n", "canon", "-")
 	assert.Equal(t, "http://a.b/\n", out)
 }
+
+func TestScanCommand(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "pats.txt")
+	require.NoError(t, os.WriteFile(src, []byte("hex:4D 5A 90 00\npattern:powershell -enc\nipattern:mimikatz\n"), 0o644))
+	data := filepath.Join(dir, "sample.bin")
+	// The first pattern straddles the 256 KiB chunk boundary of the scan.
+	payload := append(bytes.Repeat([]byte{'.'}, 256<<10-2), []byte("MZ\x90\x00 then powershell -enc AAA and MimiKatz")...)
+	require.NoError(t, os.WriteFile(data, payload, 0o644))
+	out, _, status := sift(t, "", "scan", "--feed", src, "--json", data)
+	assert.Equal(t, exitMatched, status)
+	objs := jsonLines(t, out)
+	require.Len(t, objs, 3)
+	assert.Equal(t, float64(256<<10-2), objs[0]["offset"])
+	assert.Equal(t, "hex:4d5a9000", objs[0]["pattern"])
+	assert.Equal(t, "pattern:powershell -enc", objs[1]["pattern"])
+	assert.Equal(t, "ipattern:mimikatz", objs[2]["pattern"])
+	assert.Equal(t, "block", objs[2]["verdict"])
+	assert.Equal(t, "pats", objs[2]["source"])
+
+	out, _, status = sift(t, "nothing here", "scan", "--feed", src, "-")
+	assert.Equal(t, exitClean, status)
+	assert.Empty(t, out)
+	_, _, status = sift(t, "", "scan", "--feed", src, filepath.Join(dir, "missing"))
+	assert.Equal(t, exitError, status)
+	// The demo feed's User-Agent patterns.
+	out, _, status = sift(t, "", "check", "ua:sqlmap/1.7.2#stable (https://sqlmap.org)")
+	assert.Equal(t, exitMatched, status)
+	assert.Contains(t, out, "monitor\tuseragent:sqlmap")
+}
