@@ -93,6 +93,9 @@ type Status struct {
 	LastSuccess time.Time // the last check that ended well, updated or not
 	LastError   error     // of the last attempt; nil after a success
 	Failures    int       // attempts that failed in a row
+	Attempts    uint64    // attempts in all
+	Errors      uint64    // failed attempts in all
+	Updates     uint64    // new versions installed, from the network or the kept state
 	NextAttempt time.Time
 	// Stale is true once the snapshot's expiry has passed (with the
 	// clock-skew tolerance): the host chooses to fail open or closed.
@@ -204,8 +207,10 @@ func (r *Refresher) Refresh(ctx context.Context) error {
 	defer r.mu.Unlock()
 	r.status.LastAttempt = r.cfg.now()
 	r.status.LastError = err
+	r.status.Attempts++
 	if err != nil {
 		r.status.Failures++
+		r.status.Errors++
 	} else {
 		r.status.Failures = 0
 		r.status.LastSuccess = r.status.LastAttempt
@@ -331,6 +336,7 @@ func (r *Refresher) install(data []byte, p proof) error {
 	r.cur = buf
 	r.status.Version, r.status.Issued, r.status.Expires = s.Version, s.Issued, s.Expires
 	r.status.LoadedAt = r.cfg.now()
+	r.status.Updates++
 	r.mu.Unlock()
 	return nil
 }
@@ -554,6 +560,7 @@ func (r *Refresher) loadVersion(v uint64) error {
 	r.cur = buf
 	r.status.Version, r.status.Issued, r.status.Expires = s.Version, s.Issued, s.Expires
 	r.status.LoadedAt = r.cfg.now()
+	r.status.Updates++
 	return nil
 }
 

@@ -46,6 +46,8 @@ commands:
   sign -s SEC [-t COMMENT] FILE    write FILE.minisig (as minisign -S)
   verify -p PUB [-x SIG] FILE      check FILE.minisig (as minisign -V)
   inspect [-p PUB] FILE            print a snapshot's header, counts, sections, signature
+  serve --feed FILE|URL [--pubkey PUB]... [--addr 127.0.0.1:8080]
+                                   the verdict service over HTTP
 
 Run "sift <command> -h" for a command's flags.
 Exit status: 0 nothing matched, 1 something matched, 2 usage or input error.
@@ -70,6 +72,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		"inspect": cmdInspect,
 		"keygen":  cmdKeygen,
 		"scan":    cmdScan,
+		"serve":   cmdServe,
 		"sign":    cmdSign,
 		"verify":  cmdVerify,
 	}
