@@ -250,3 +250,32 @@ func FuzzOpen(f *testing.F) {
 		_ = s.Verify()
 	})
 }
+
+func TestFirstMany(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	es := randomEntries(r, 20000)
+	s := Build(5, es)
+	fps := make([]uint64, 64)
+	vals := make([]uint32, 64)
+	for round := range 200 {
+		for i := range fps {
+			if i%2 == 0 {
+				fps[i] = es[r.IntN(len(es))].FP
+			} else {
+				fps[i] = r.Uint64()
+			}
+		}
+		n := 1 + round%64
+		clear(vals)
+		found, more := s.FirstMany(fps[:n], vals[:n])
+		for i := range n {
+			v, f, m := s.First(fps[i])
+			require.Equal(t, f, found>>i&1 == 1, "round %d, %d", round, i)
+			require.Equal(t, m, more>>i&1 == 1, "round %d, %d", round, i)
+			if f {
+				require.Equal(t, v, vals[i])
+			}
+		}
+	}
+	assert.Zero(t, testing.AllocsPerRun(100, func() { s.FirstMany(fps, vals) }))
+}

@@ -2,6 +2,7 @@ package match_test
 
 import (
 	"encoding/hex"
+	"math/rand/v2"
 	"net/netip"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/sift-intel/sift/match"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 var sink match.Verdict
@@ -50,5 +52,42 @@ func TestNoAllocs(t *testing.T) {
 		for _, a := range addrs {
 			assert.Zero(t, testing.AllocsPerRun(200, func() { sink = set.LookupAddr(a) }), "%s LookupAddr(%s)", name, a)
 		}
+	}
+}
+
+func TestLookupHashes(t *testing.T) {
+	var inds []match.Indicator
+	var queries [][]byte
+	r := rand.New(rand.NewPCG(21, 22))
+	now := time.Now()
+	for i := range 3000 {
+		size := []int{16, 20, 32}[i%3]
+		d := make([]byte, size)
+		for j := range d {
+			d[j] = byte(r.Uint32())
+		}
+		ind := match.Indicator{Value: hex.EncodeToString(d)}
+		if i%7 == 0 {
+			ind.Meta.Expires = now.Add(time.Hour) // a chain of one expiring record
+		}
+		if i%11 == 0 {
+			inds = append(inds, match.Indicator{Value: ind.Value, Action: match.ActionAllow})
+		}
+		inds = append(inds, ind)
+		queries = append(queries, d)
+		miss := make([]byte, size)
+		for j := range miss {
+			miss[j] = byte(r.Uint32())
+		}
+		queries = append(queries, miss, d[:size-1])
+	}
+	s := build(t, inds...)
+	for name, set := range both(t, s) {
+		out := make([]match.Verdict, len(queries))
+		set.LookupHashes(queries, out)
+		for i, q := range queries {
+			require.Equal(t, set.LookupHash(q), out[i], "%s query %d", name, i)
+		}
+		assert.Zero(t, testing.AllocsPerRun(20, func() { set.LookupHashes(queries, out) }))
 	}
 }
