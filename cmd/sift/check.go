@@ -13,6 +13,7 @@ import (
 
 func cmdCheck(e *env, args []string) int {
 	fs := e.flagSet("check", "[--feed FILE]... [--pubkey PUB]... [--json] VALUE...   (VALUE \"-\" or none: read stdin, one a line)")
+	e.formatFlag(fs)
 	var feeds, pubkeys listFlag
 	fs.Var(&feeds, "feed", "a snapshot or a source `file` (repeatable); default: the embedded demo feed")
 	fs.Var(&pubkeys, "pubkey", "accept only snapshots whose FILE.minisig verifies with this public key `file` (repeatable)")

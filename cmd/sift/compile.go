@@ -13,6 +13,7 @@ import (
 
 func cmdCompile(e *env, args []string) int {
 	fs := e.flagSet("compile", "-o OUT.sift [--feed-id ID] [--version N] [--expires DURATION] [--delta-from OLD.sift] [--allow FILE]... SOURCE...")
+	e.formatFlag(fs)
 	out := fs.String("o", "", "write the snapshot to `file`")
 	feedID := fs.String("feed-id", "", "the feed's `id` (default: the output file's name)")
 	version := fs.Uint64("version", 0, "the data `version`, which must rise with each publication (default: the current Unix time)")

@@ -96,6 +96,11 @@ func (e *env) loadSource(b *match.Builder, path string, src feed.Source, verbose
 	if isTerminal(e.stderr) {
 		fmt.Fprintf(e.stderr, "loading %s…\n", path)
 	}
+	if src.Format == "" && e.format != "" {
+		if f, err := detectFile(path); err != nil || f != feed.FormatSnapshot && f != feed.FormatSet {
+			src.Format = e.format // a compiled file is never read as text
+		}
+	}
 	rep, err := feed.LoadFile(b, path, src)
 	if err != nil {
 		if rep != nil {

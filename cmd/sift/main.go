@@ -13,8 +13,10 @@ package main
 
 import (
 	"errors"
+
 	"flag"
 	"fmt"
+	"github.com/sift-intel/sift/feed"
 	"io"
 	"os"
 	"strings"
@@ -57,6 +59,16 @@ Exit status: 0 nothing matched, 1 something matched, 2 usage or input error.
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	format         feed.Format // from --format: the format of source files; "" detects it
+}
+
+// formatFlag adds --format to a command's flags.
+func (e *env) formatFlag(fs *flag.FlagSet) {
+	fs.Func("format", "read source files as `name` (list, hosts, rpz, dnsmasq, adblock, maltrail, csv, json, stix, misp, warninglist, zeek, suricata, loki, yara; default: detected)", func(s string) error {
+		f, err := feed.ParseFormat(s)
+		e.format = f
+		return err
+	})
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {

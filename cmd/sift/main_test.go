@@ -295,3 +295,21 @@ func TestScanCommand(t *testing.T) {
 	assert.Equal(t, exitMatched, status)
 	assert.Contains(t, out, "monitor\tuseragent:sqlmap")
 }
+
+func TestFormatFlag(t *testing.T) {
+	dir := t.TempDir()
+	// A hosts file that detection would read as hosts anyway, and a
+	// maltrail-like list given as plain list explicitly.
+	src := filepath.Join(dir, "f.txt")
+	require.NoError(t, os.WriteFile(src, []byte("0.0.0.0 evil.example\n0.0.0.0 bad.example\n"), 0o644))
+	out := filepath.Join(dir, "f.sift")
+	_, stderr, status := sift(t, "", "compile", "-o", out, "--format", "hosts", src)
+	require.Equal(t, exitClean, status, stderr)
+	assert.Contains(t, stderr, "2 indicators (domain 2)")
+	_, stderr, status = sift(t, "", "compile", "-o", out, "--format", "list", src)
+	assert.Equal(t, exitError, status, "as a plain list, every line has text after the value")
+	assert.Contains(t, stderr, "no indicators")
+	_, stderr, status = sift(t, "", "compile", "-o", out, "--format", "nonsense", src)
+	assert.Equal(t, exitError, status)
+	assert.Contains(t, stderr, "nonsense")
+}

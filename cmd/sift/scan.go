@@ -14,6 +14,7 @@ import (
 // feeds, streaming each one in chunks, and prints every match.
 func cmdScan(e *env, args []string) int {
 	fs := e.flagSet("scan", "[--feed FILE]... [--pubkey PUB]... [--json] FILE...   (FILE \"-\": stdin)")
+	e.formatFlag(fs)
 	var feeds, pubkeys listFlag
 	fs.Var(&feeds, "feed", "a snapshot or a source `file` (repeatable); default: the embedded demo feed")
 	fs.Var(&pubkeys, "pubkey", "accept only snapshots whose FILE.minisig verifies with this public key `file` (repeatable)")

@@ -255,6 +255,7 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 
 func cmdServe(e *env, args []string) int {
 	fs := e.flagSet("serve", "--feed FILE|URL [--pubkey PUB]... [--feed-id ID] [--state DIR] [--addr 127.0.0.1:8080]")
+	e.formatFlag(fs)
 	var feeds, pubkeys listFlag
 	fs.Var(&feeds, "feed", "a snapshot or source `file`, or the URL of a signed snapshot (repeatable for files)")
 	fs.Var(&pubkeys, "pubkey", "pinned public key `file` (repeatable); required for a URL")
