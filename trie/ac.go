@@ -90,7 +90,8 @@ type Automaton struct {
 	n          int // patterns
 	states     int
 	maxLen     int
-	denseDepth int // states at depth ≤ denseDepth are dense
+	denseDepth int    // states at depth ≤ denseDepth are dense
+	denseMax   uint32 // len(dense)-stride: the last dense state's offset
 	params     acParams
 }
 
@@ -178,7 +179,8 @@ func (a *Automaton) Scan(text []byte, fn func(id, start, end int) bool) bool {
 	if a == nil || len(a.dense) == 0 {
 		return true
 	}
-	_, _, ok := a.run(0, text, 0, fn)
+	var pace acPace
+	_, _, ok := a.run(0, text, 0, fn, &pace)
 	return ok
 }
 
@@ -202,6 +204,7 @@ type Scanner struct {
 	a     *Automaton
 	state uint32
 	off   int
+	pace  acPace
 }
 
 // Scanner returns a Scanner at offset 0.
@@ -219,7 +222,7 @@ func (s *Scanner) Write(chunk []byte, fn func(id, start, end int) bool) bool {
 		s.off += len(chunk)
 		return true
 	}
-	st, n, ok := s.a.run(s.state, chunk, s.off, fn)
+	st, n, ok := s.a.run(s.state, chunk, s.off, fn, &s.pace)
 	s.state = st
 	s.off += n
 	return ok
@@ -230,7 +233,7 @@ func (s *Scanner) Write(chunk []byte, fn func(id, start, end int) bool) bool {
 func (s *Scanner) Offset() int { return s.off }
 
 // Reset returns the Scanner to offset 0 and the automaton's start state.
-func (s *Scanner) Reset() { s.state, s.off = 0, 0 }
+func (s *Scanner) Reset() { s.state, s.off, s.pace = 0, 0, acPace{} }
 
 // ScanReader scans r through buf (64 KiB are allocated if buf is empty) in
 // bounded memory, reporting matches as Scan does. It returns the number of

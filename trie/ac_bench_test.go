@@ -233,6 +233,9 @@ func BenchmarkAC(b *testing.B) {
 					b.SetBytes(int64(len(text)))
 					b.ReportAllocs()
 					hits := 0
+					runtime.LockOSThread()
+					defer runtime.UnlockOSThread()
+					cpu := threadCPU()
 					switch m := m.(type) {
 					case *trie.Automaton:
 						fn := func(id, start, end int) bool { hits++; return true }
@@ -244,6 +247,7 @@ func BenchmarkAC(b *testing.B) {
 							hits += len(m.MatchThreadSafe(text))
 						}
 					}
+					reportCPU(b, cpu, len(text))
 					b.ReportMetric(float64(hits)/float64(b.N), "matches/op")
 				})
 			}
@@ -251,24 +255,41 @@ func BenchmarkAC(b *testing.B) {
 	}
 }
 
-// BenchmarkACStream is BenchmarkAC's sift case through a Scanner in
-// chunks of 4 KiB, as a network stream or a large file would arrive.
+// BenchmarkACStream is BenchmarkAC's sift case through a Scanner, in
+// chunks as a network stream or a large file would arrive: 64 KiB chunks
+// are scanned in interleaved lanes like a whole text, 4 KiB chunks (too
+// short for lanes) as one stream, which measures what the lanes bring.
 func BenchmarkACStream(b *testing.B) {
 	d := acLoad(b)
 	for _, size := range acSizes {
 		tx := d.texts[0]
-		b.Run(fmt.Sprintf("patterns=%s/text=%s/impl=sift", size.name, tx.name), func(b *testing.B) {
-			a := acAutomaton(b, d, "sift", size.n).(*trie.Automaton)
-			b.SetBytes(int64(len(tx.data)))
-			b.ReportAllocs()
-			fn := func(id, start, end int) bool { return true }
-			for b.Loop() {
-				sc := a.Scanner()
-				for i := 0; i < len(tx.data); i += 4096 {
-					sc.Write(tx.data[i:min(len(tx.data), i+4096)], fn)
+		for _, chunk := range []int{4 << 10, 64 << 10} {
+			b.Run(fmt.Sprintf("patterns=%s/text=%s/chunk=%dK/impl=sift", size.name, tx.name, chunk>>10), func(b *testing.B) {
+				a := acAutomaton(b, d, "sift", size.n).(*trie.Automaton)
+				b.SetBytes(int64(len(tx.data)))
+				b.ReportAllocs()
+				fn := func(id, start, end int) bool { return true }
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				cpu := threadCPU()
+				for b.Loop() {
+					sc := a.Scanner()
+					for i := 0; i < len(tx.data); i += chunk {
+						sc.Write(tx.data[i:min(len(tx.data), i+chunk)], fn)
+					}
 				}
-			}
-		})
+				reportCPU(b, cpu, len(tx.data))
+			})
+		}
+	}
+}
+
+// reportCPU reports the thread's CPU time since cpu as cpu-MB/s, the
+// throughput the scan would have on a CPU of its own: on a shared machine,
+// wall time also counts the time spent waiting for one.
+func reportCPU(b *testing.B, cpu int64, size int) {
+	if d := threadCPU() - cpu; d > 0 && cpu > 0 {
+		b.ReportMetric(float64(size)*float64(b.N)/(float64(d)/1e9)/1e6, "cpu-MB/s")
 	}
 }
 
@@ -330,35 +351,45 @@ func BenchmarkACBuild(b *testing.B) {
 // DFA), under a budget of dense bytes.
 func BenchmarkACLayout(b *testing.B) {
 	d := acLoad(b)
-	for _, size := range acSizes[:2] {
+	for _, size := range acSizes {
 		ps, _ := d.patterns(size.n)
-		tx := d.texts[0]
 		for _, l := range []struct {
 			name          string
 			depth, budget int
 		}{
-			{"depth=0", 0, 1 << 30},
-			{"depth=1", 1, 1 << 30},
 			{"depth=2", 2, 1 << 30},
 			{"depth=3", 3, 1 << 30},
 			{"depth=4", 4, 1 << 30},
-			{"depth=3,budget=1M", 3, 1 << 20},
+			{"depth=5", 5, 1 << 30},
+			{"budget=4M", 64, 4 << 20},
+			{"budget=8M", 64, 8 << 20},
+			{"budget=16M", 64, 16 << 20},
+			{"budget=32M", 64, 32 << 20},
 			{"full", 1 << 20, 1<<32 - 1},
 		} {
-			b.Run(fmt.Sprintf("patterns=%s/layout=%s", size.name, l.name), func(b *testing.B) {
-				a, err := trie.BuildAutomatonLayout(ps, trie.AutomatonConfig{}, l.depth, l.budget)
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.SetBytes(int64(len(tx.data)))
-				fn := func(id, start, end int) bool { return true }
-				for b.Loop() {
-					a.Scan(tx.data, fn)
-				}
-				st := a.Stats()
-				b.ReportMetric(float64(st.Bytes), "size-B")
-				b.ReportMetric(float64(st.DenseStates*st.Classes*4), "dense-B")
-			})
+			if size.n > 10_000 && (l.name == "full" || l.depth > 3 && l.depth < 64) {
+				continue // hundreds of MB
+			}
+			a, err := trie.BuildAutomatonLayout(ps, trie.AutomatonConfig{}, l.depth, l.budget)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, tx := range d.texts {
+				b.Run(fmt.Sprintf("patterns=%s/text=%s/layout=%s", size.name, tx.name, l.name), func(b *testing.B) {
+					b.SetBytes(int64(len(tx.data)))
+					fn := func(id, start, end int) bool { return true }
+					runtime.LockOSThread()
+					defer runtime.UnlockOSThread()
+					cpu := threadCPU()
+					for b.Loop() {
+						a.Scan(tx.data, fn)
+					}
+					reportCPU(b, cpu, len(tx.data))
+					st := a.Stats()
+					b.ReportMetric(float64(st.Bytes), "size-B")
+					b.ReportMetric(float64(st.DenseDepth), "depth")
+				})
+			}
 		}
 	}
 }

@@ -68,8 +68,10 @@ func (a *Automaton) AppendBinary(dst []byte) ([]byte, error) {
 
 // OpenAutomaton returns the automaton serialised in data, using data in
 // place (data must not change while the automaton is in use). It checks
-// the header, the lengths and the patterns, so that scanning never reads
-// out of bounds whatever data holds; [Automaton.Verify] checks the tables.
+// the header, the lengths, the patterns and the dense rows' references
+// (a pass over the dense rows, which a build keeps to a few MiB), so that
+// scanning never reads out of bounds whatever data holds;
+// [Automaton.Verify] checks the rest.
 func OpenAutomaton(data []byte) (*Automaton, error) {
 	if len(data) < acHeader {
 		return nil, formatError("automaton: %d bytes, shorter than the header", len(data))
@@ -114,6 +116,7 @@ func OpenAutomaton(data []byte) (*Automaton, error) {
 		}
 	}
 	p = p[256:]
+	a.denseMax = uint32(nDense - stride)
 	u32 := func(count uint64) []uint32 {
 		s, err := layout.Uint32s(p[:4*count])
 		if err != nil {
@@ -134,6 +137,14 @@ func OpenAutomaton(data []byte) (*Automaton, error) {
 	a.fold = fold
 	p = p[8*foldWords:]
 	a.patBytes = p[:nPat:nPat]
+
+	// The scan's dense steps load without bounds checks (see ac_scan.go);
+	// they rely on this.
+	for i, v := range a.dense {
+		if v&acSparse == 0 && v&acOffMask > a.denseMax {
+			return nil, formatError("automaton: dense entry %d refers to offset %d, past the last row at %d", i, v&acOffMask, a.denseMax)
+		}
+	}
 
 	// The patterns: Pattern slices them, and the scan takes their
 	// lengths, so their offsets must be in order and in bounds.
@@ -166,7 +177,10 @@ func (a *Automaton) Verify() error {
 	for i := range ps {
 		ps[i] = a.Pattern(i)
 	}
-	fresh, err := buildAutomaton(ps, AutomatonConfig{MaxStates: acOffMask, MaxBytes: 1<<63 - 1}, a.params)
+	// The rebuild may take no more than the automaton does: corrupt data
+	// cannot make Verify build something larger than what it checks.
+	size := a.SizeBytes()
+	fresh, err := buildAutomaton(ps, AutomatonConfig{MaxStates: size/8 + 1, MaxBytes: size}, a.params)
 	if err != nil {
 		return formatError("automaton: its patterns do not build: %v", err)
 	}

@@ -8,14 +8,20 @@ import (
 
 // defaultACParams are the layout choices of BuildAutomaton, picked by
 // BenchmarkACLayout (see the package documentation).
-var defaultACParams = acParams{maxDenseDepth: 3, denseBudget: 1 << 20}
+var defaultACParams = acParams{maxDenseDepth: 64, denseBudget: 16 << 20}
 
 // BuildAutomaton returns the automaton of patterns; pattern i has ID i.
 // Duplicates are allowed and each reports its own ID. It returns an error
 // wrapping ErrEmptyPattern for an empty pattern, and a [*CapError] when the
 // automaton would pass a cap of cfg.
 func BuildAutomaton(patterns []Pattern, cfg AutomatonConfig) (*Automaton, error) {
-	return buildAutomaton(patterns, cfg, defaultACParams)
+	params := defaultACParams
+	if cfg.MaxBytes > 0 {
+		// The dense rows take at most half of the memory cap, so that a
+		// small cap gets a shallower dense layout rather than an error.
+		params.denseBudget = uint32(min(int(params.denseBudget), cfg.MaxBytes/2))
+	}
+	return buildAutomaton(patterns, cfg, params)
 }
 
 func buildAutomaton(patterns []Pattern, cfg AutomatonConfig, params acParams) (*Automaton, error) {
@@ -257,6 +263,19 @@ func (b *acBuilder) product() error {
 		b.byS2[i] = acNone
 	}
 	b.byPair = map[uint64]uint32{}
+	// Capacity hints: with one trie empty, there is a state per trie node.
+	hint := len(b.t1.label) + len(b.t2.label)
+	b.s1 = make([]uint32, 0, hint)
+	b.s2 = make([]uint32, 0, hint)
+	b.depth = make([]uint32, 0, hint)
+	b.fail = make([]uint32, 0, hint)
+	b.dict = make([]uint32, 0, hint)
+	b.hasOwn = make([]bool, 0, hint)
+	b.eLo = make([]uint32, 0, hint)
+	b.eHi = make([]uint32, 0, hint)
+	b.eCls = make([]uint8, 0, hint)
+	b.eTo = make([]uint32, 0, hint)
+	b.rows = make([]uint32, 0, min(hint*b.stride, int(b.params.denseBudget)/4+b.stride))
 	if _, err := b.state(0, 0, 0, 0); err != nil {
 		return err
 	}
@@ -461,12 +480,75 @@ func (b *acBuilder) emit(a *Automaton) error {
 		}
 	}
 
-	// Where each sparse state's record goes.
+	// Each sparse state's fallback is the nearest dense state along its
+	// failure chain, and its classes those where its transition differs
+	// from the fallback's: its own explicit ones first, then those of the
+	// sparse states on the chain before the fallback.
+	fb := make([]uint32, n)
+	excLo := make([]uint32, n+1)
+	var excCls []uint8
+	var excTo []uint32
+	var cand []uint8
+	for p := nRows; p < n; p++ {
+		f := b.fail[p]
+		if int(f) >= nRows {
+			f = fb[f]
+		}
+		fb[p] = f
+		excLo[p] = uint32(len(excCls))
+		cand = cand[:0]
+		for q := uint32(p); int(q) >= nRows; q = b.fail[q] {
+			for e := b.eLo[q]; e < b.eHi[q]; e++ {
+				if !slices.Contains(cand, b.eCls[e]) {
+					cand = append(cand, b.eCls[e])
+				}
+			}
+		}
+		for _, c := range cand {
+			t := b.delta(uint32(p), c)
+			if t != b.rows[int(f)*b.stride+int(c)] {
+				excCls = append(excCls, c)
+				excTo = append(excTo, t)
+			}
+		}
+	}
+	excLo[n] = uint32(len(excCls))
+
+	// The records go in depth-first order, so that a state's first child
+	// tends to follow it in memory: walking along a pattern reads the
+	// records in sequence.
+	order := make([]uint32, 0, n-nRows)
+	seen := make([]bool, n)
+	stack := []uint32{0}
+	seen[0] = true
+	for len(stack) > 0 {
+		p := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if int(p) >= nRows {
+			order = append(order, p)
+		}
+		for e := int(b.eHi[p]) - 1; e >= int(b.eLo[p]); e-- {
+			if q := b.eTo[e]; !seen[q] {
+				seen[q] = true
+				stack = append(stack, q)
+			}
+		}
+	}
+	if len(order) != n-nRows {
+		panic("trie: automaton build: a state is unreachable")
+	}
+	short := func(p uint32) bool {
+		return excLo[p+1]-excLo[p] == 1 && outRef[p] == acNone && fb[p]*uint32(b.stride) <= acShortFB
+	}
 	off := make([]uint32, n)
 	words := 0
-	for p := nRows; p < n; p++ {
+	for _, p := range order {
 		off[p] = uint32(words)
-		words += acRecWords(int(b.eHi[p]-b.eLo[p]), outRef[p] != acNone)
+		if short(p) {
+			words += 2
+		} else {
+			words += acRecWords(int(excLo[p+1]-excLo[p]), outRef[p] != acNone)
+		}
 		if words > acOffMask {
 			return &CapError{Cap: "MaxBytes", Limit: b.maxBytes, Reached: 4 * words}
 		}
@@ -474,6 +556,9 @@ func (b *acBuilder) emit(a *Automaton) error {
 	size := 256 + 4*(len(b.rows)+nRows+words+len(a.out)+len(a.patOff)) + 8*len(a.fold) + len(a.patBytes)
 	if size > b.maxBytes {
 		return &CapError{Cap: "MaxBytes", Limit: b.maxBytes, Reached: size}
+	}
+	if len(b.rows) > acOffMask {
+		return &CapError{Cap: "MaxBytes", Limit: b.maxBytes, Reached: 4 * len(b.rows)}
 	}
 	ref := func(p uint32) uint32 {
 		r := off[p] | acSparse
@@ -486,40 +571,50 @@ func (b *acBuilder) emit(a *Automaton) error {
 		return r
 	}
 
-	if len(b.rows) > acOffMask {
-		return &CapError{Cap: "MaxBytes", Limit: b.maxBytes, Reached: 4 * len(b.rows)}
-	}
 	a.dense = slices.Clip(b.rows)
+	if cap(b.rows) > len(b.rows)+len(b.rows)/4 {
+		// The rows of a level that passed the budget were dropped: do not
+		// keep their memory.
+		a.dense = slices.Clone(b.rows)
+	}
 	for i, p := range a.dense {
 		a.dense[i] = ref(p)
 	}
+	a.denseMax = uint32(len(a.dense) - b.stride)
 	a.denseOut = slices.Clone(outRef[:nRows])
 	a.sparse = make([]uint32, words)
-	for p := nRows; p < n; p++ {
+	for _, p := range order {
 		rec := a.sparse[off[p]:]
-		lo, hi := b.eLo[p], b.eHi[p]
-		e := int(hi - lo)
-		h := uint32(e)
+		cls, to := excCls[excLo[p]:excLo[p+1]], excTo[excLo[p]:excLo[p+1]]
+		if short(p) {
+			rec[0] = acShort | uint32(cls[0])<<22 | fb[p]*uint32(b.stride)
+			rec[1] = ref(to[0])
+			continue
+		}
+		e := len(cls)
+		h := uint32(e)<<18 | acNoClass<<9 | acNoClass
 		if e > 0 {
-			h |= uint32(b.eCls[lo]) << 16
+			h = h&^acNoClass | uint32(cls[0])
+			rec[2] = ref(to[0])
 		}
 		if e > 1 {
-			h |= uint32(b.eCls[lo+1]) << 24
+			h = h&^(acNoClass<<9) | uint32(cls[1])<<9
+			rec[3] = ref(to[1])
 		}
-		i := 2
+		rec[1] = fb[p] * uint32(b.stride)
+		i := 4
 		if outRef[p] != acNone {
 			h |= acRecHasOut
-			rec[2] = outRef[p]
+			rec[4] = outRef[p]
 			i++
 		}
 		rec[0] = h
-		rec[1] = ref(b.fail[p]) &^ acMatch
 		for j := 2; j < e; j++ {
-			rec[i+(j-2)/4] |= uint32(b.eCls[lo+uint32(j)]) << (8 * ((j - 2) % 4))
+			rec[i+(j-2)/4] |= uint32(cls[j]) << (8 * ((j - 2) % 4))
 		}
 		i += acPackedWords(e)
-		for j := range e {
-			rec[i+j] = ref(b.eTo[lo+uint32(j)])
+		for j := 2; j < e; j++ {
+			rec[i+j-2] = ref(to[j])
 		}
 	}
 	return nil

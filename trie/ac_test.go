@@ -412,7 +412,7 @@ func TestAutomatonCaps(t *testing.T) {
 		cap  string
 	}{
 		{"states", trie.AutomatonConfig{MaxStates: 10}, "MaxStates"},
-		{"bytes", trie.AutomatonConfig{MaxBytes: 1000}, "MaxBytes"},
+		{"bytes", trie.AutomatonConfig{MaxBytes: 300}, "MaxBytes"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -424,6 +424,22 @@ func TestAutomatonCaps(t *testing.T) {
 			assert.Contains(t, err.Error(), c.cap)
 		})
 	}
+	// A larger set over a memory cap: the dense rows shrink to fit half the
+	// cap, and the rest does not fit.
+	r0 := rand.New(rand.NewPCG(2, 2))
+	var big []trie.Pattern
+	for range 5000 {
+		big = append(big, trie.Pattern{Bytes: randomText(r0, "abcdefghijklmnopqrstuvwxyz0123456789./", 20)})
+	}
+	_, err := trie.BuildAutomaton(big, trie.AutomatonConfig{MaxBytes: 1 << 20})
+	var ce *trie.CapError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "MaxBytes", ce.Cap)
+	assert.Greater(t, ce.Reached, 1<<20)
+	small, err := trie.BuildAutomaton(big, trie.AutomatonConfig{MaxBytes: 8 << 20})
+	require.NoError(t, err)
+	assert.LessOrEqual(t, small.SizeBytes(), 8<<20)
+
 	a, err := trie.BuildAutomaton(ps, trie.AutomatonConfig{MaxStates: 20, MaxBytes: 4000})
 	require.NoError(t, err, "the set has exactly 20 states, the root included")
 	assert.Equal(t, 20, a.Stats().States)
@@ -438,7 +454,6 @@ func TestAutomatonCaps(t *testing.T) {
 		blow = append(blow, trie.Pattern{Bytes: randomText(r, "aA", 12)})
 	}
 	_, err = trie.BuildAutomaton(blow, trie.AutomatonConfig{MaxStates: 50_000})
-	var ce *trie.CapError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "MaxStates", ce.Cap)
 }
@@ -556,9 +571,11 @@ func TestAutomatonBinary(t *testing.T) {
 }
 
 // readSignatures reads "hex bytes;type" lines.
-func readSignatures(t testing.TB, path string) ([]trie.Pattern, []string) {
+func readSignatures(path string) ([]trie.Pattern, []string, error) {
 	f, err := os.Open(path)
-	require.NoError(t, err)
+	if err != nil {
+		return nil, nil, err
+	}
 	defer f.Close()
 	var ps []trie.Pattern
 	var names []string
@@ -570,12 +587,13 @@ func readSignatures(t testing.TB, path string) ([]trie.Pattern, []string) {
 		}
 		hexpart, name, _ := strings.Cut(line, ";")
 		b, err := hex.DecodeString(strings.ReplaceAll(hexpart, " ", ""))
-		require.NoError(t, err, line)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %q: %v", path, line, err)
+		}
 		ps = append(ps, trie.Pattern{Bytes: b})
 		names = append(names, name)
 	}
-	require.NoError(t, sc.Err())
-	return ps, names
+	return ps, names, sc.Err()
 }
 
 // TestAutomatonSignatures scans real files of several types for the
@@ -583,7 +601,8 @@ func readSignatures(t testing.TB, path string) ([]trie.Pattern, []string) {
 // own type must be among the matches at offset 0.
 func TestAutomatonSignatures(t *testing.T) {
 	sigPath, _ := corpus.Path(t, "bytes/signature-base/file-type-signatures.txt")
-	ps, names := readSignatures(t, sigPath)
+	ps, names, err := readSignatures(sigPath)
+	require.NoError(t, err)
 	require.Greater(t, len(ps), 50)
 	a, err := trie.BuildAutomaton(ps, trie.AutomatonConfig{})
 	require.NoError(t, err)
@@ -636,4 +655,104 @@ func TestCapErrorMessage(t *testing.T) {
 	assert.Equal(t, "trie: pattern set exceeds the automaton cap MaxStates=10: reached 11 states", err.Error())
 	var ce *trie.CapError
 	assert.True(t, errors.As(fmt.Errorf("feed: %w", err), &ce))
+}
+
+// TestAutomatonLanes covers long texts, which are scanned in interleaved
+// lanes: against the oracle, with matches rare and dense (queues that
+// fill), with a stop at every kind of place, and through a Scanner in
+// large chunks.
+func TestAutomatonLanes(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	cases := []struct {
+		name     string
+		alphabet string
+		size     int
+		patterns int
+		maxLen   int
+	}{
+		{"rare matches", "abcdefghijklmnopqrstuvwxyz.-/", 200_000, 60, 9},
+		{"dense matches", "ab", 70_000, 12, 4},
+		{"long patterns", "abc", 300_000, 30, 200},
+		{"folded", "aAbBcC", 100_000, 40, 6},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			text := randomText(r, c.alphabet, c.size)
+			var ps []trie.Pattern
+			for len(ps) < c.patterns {
+				i := r.IntN(len(text) - c.maxLen)
+				ps = append(ps, trie.Pattern{Bytes: slices.Clone(text[i : i+1+r.IntN(c.maxLen)]), Fold: c.name == "folded" && r.IntN(2) == 0})
+			}
+			want := naiveMatches(ps, text)
+			for _, l := range layouts[:3] {
+				a := buildLayout(t, ps, l.depth, l.budget)
+				got := scanAll(a, text)
+				require.Equal(t, len(want), len(got), l.name)
+				require.Equal(t, want, got, l.name)
+
+				// Stop after k matches, then resume with the rest of the
+				// text: nothing is lost but the other matches at the
+				// stopping byte.
+				for range 5 {
+					if len(want) == 0 {
+						break
+					}
+					k := r.IntN(len(want))
+					sc := a.Scanner()
+					var part []acMatch
+					ok := sc.Write(text, func(id, start, end int) bool {
+						part = append(part, acMatch{id, start, end})
+						return len(part) <= k
+					})
+					require.False(t, ok)
+					require.Equal(t, want[:k+1], part)
+					require.Equal(t, want[k].End, sc.Offset())
+					var rest []acMatch
+					require.True(t, sc.Write(text[sc.Offset():], func(id, start, end int) bool {
+						rest = append(rest, acMatch{id, start, end})
+						return true
+					}))
+					skip := k + 1
+					for skip < len(want) && want[skip].End == want[k].End {
+						skip++
+					}
+					if skip < len(want) {
+						require.Equal(t, want[skip:], rest)
+					} else {
+						require.Empty(t, rest)
+					}
+				}
+
+				var chunked []acMatch
+				sc := a.Scanner()
+				for rest := text; len(rest) > 0; {
+					n := min(len(rest), 1+r.IntN(60_000))
+					sc.Write(rest[:n], func(id, start, end int) bool {
+						chunked = append(chunked, acMatch{id, start, end})
+						return true
+					})
+					rest = rest[n:]
+				}
+				require.Equal(t, want, chunked)
+			}
+		})
+	}
+}
+
+func TestAutomatonAllocsLong(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	text := randomText(r, "abcdefgh", 300_000)
+	ps := randomSet(r, "abcdefgh", text, 300, 0.3)
+	a, err := trie.BuildAutomaton(ps, trie.AutomatonConfig{})
+	require.NoError(t, err)
+	count := 0
+	fn := func(id, start, end int) bool { count++; return true }
+	assert.Zero(t, testing.AllocsPerRun(5, func() { a.Scan(text, fn) }))
+	assert.Positive(t, count)
+	sc := a.Scanner()
+	assert.Zero(t, testing.AllocsPerRun(5, func() {
+		for i := 0; i < len(text); i += 64 << 10 {
+			sc.Write(text[i:min(len(text), i+64<<10)], fn)
+		}
+	}))
 }
