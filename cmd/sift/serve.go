@@ -39,7 +39,7 @@ type server struct {
 	cfg       serveConfig
 	engine    *match.Engine
 	refresher *feed.Refresher // nil for a fixed feed
-	extra     map[string]http.Handler
+	remote    *remoteTier
 	reg       *prometheus.Registry
 
 	lookups  *prometheus.CounterVec
@@ -48,7 +48,7 @@ type server struct {
 }
 
 func newServer(cfg serveConfig, e *match.Engine, r *feed.Refresher) *server {
-	s := &server{cfg: cfg, engine: e, refresher: r, reg: prometheus.NewRegistry(), extra: map[string]http.Handler{}}
+	s := &server{cfg: cfg, engine: e, refresher: r, reg: prometheus.NewRegistry(), remote: newRemoteTier(e, r)}
 	s.lookups = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "sift_lookups_total", Help: "Values looked up, by kind of query.",
 	}, []string{"kind"})
@@ -98,9 +98,8 @@ func (s *server) handler() http.Handler {
 	handle("POST /v1/scan", "scan", s.scan)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
-	for pattern, h := range s.extra {
-		mux.Handle(pattern, http.TimeoutHandler(h, s.cfg.Timeout, `{"error":"request timed out"}`))
-	}
+	handle("GET /v1/remote/filter", "remote_filter", s.remote.filterFile)
+	handle("POST /v1/remote/find", "remote_find", s.remote.find)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
