@@ -12,32 +12,8 @@ import (
 	"github.com/sift-intel/sift/match"
 )
 
-// A snapshot is one immutable file: a 256-byte header, then a serialised
-// match.Set at offset 256, which is 64-byte aligned so that a mapped file's
-// structures are used in place. All integers are little-endian.
-//
-//	offset  size  field
-//	0       8     magic "siftsnap"
-//	8       2     format version (1)
-//	10      2     zero
-//	12      2     minimum reader version: readers of a lower version refuse the file
-//	14      2     header length (256)
-//	16      8     data version: rises with every publication of the feed
-//	24      8     issued, Unix seconds
-//	32      8     expires, Unix seconds; 0: never
-//	40      8     file length: must equal the size of the file
-//	48      8     offset of the Set (256)
-//	56      8     length of the Set
-//	64      64    feed id, ASCII, padded with zero bytes
-//	128     4     number of kind counts that follow, n <= 16
-//	132     4     zero
-//	136     8*n   indicators per kind, by match.Kind number
-//	...           zero up to 256
-//
-// A detached minisign signature (FILE.minisig) covers the whole file; its
-// trusted comment carries the feed id and the data version (see
-// TrustedComment), so that a signature cannot be moved to another feed or
-// replayed with an older version.
+// The snapshot format is specified in the package documentation
+// ("Snapshot files").
 const (
 	snapshotMagic   = "siftsnap"
 	snapshotFormat  = 1

@@ -66,9 +66,16 @@ func main() {
 	if len(results) == 0 {
 		log.Fatal("no benchmark results in the output")
 	}
+	// The command that reproduces the run; with -in, the flags given
+	// beside it say how the saved output was produced.
 	cmd := "cd bench && go run ./cmd/report"
 	if *short {
 		cmd += " -short"
+	} else if *count != 5 {
+		cmd += " -count " + strconv.Itoa(*count)
+	}
+	if *bench != "." {
+		cmd += " -bench '" + *bench + "'"
 	}
 	md, err := render(results, env, cmd, *out, *plots)
 	if err != nil {
