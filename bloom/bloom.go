@@ -2,6 +2,7 @@ package bloom
 
 import (
 	"fmt"
+	"github.com/sift-intel/sift/internal/hugepage"
 	"math"
 	"math/bits"
 	"unsafe"
@@ -78,6 +79,7 @@ func newBlocks(nb int) []block {
 	// One block of slack lets us skip ahead to the next 64-byte boundary; the
 	// allocator aligns []uint64 to 8 bytes, so the skip is whole words.
 	w := make([]uint64, (nb+1)*blockWords)
+	hugepage.Advise(w) // before it is filled: probes land anywhere in it
 	off := (blockBytes - uintptr(unsafe.Pointer(&w[0]))%blockBytes) % blockBytes / 8
 	return asBlocks(w[off : off+uintptr(nb*blockWords)])
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/sift-intel/sift/internal/hugepage"
 	"math/bits"
 	"unsafe"
 
@@ -116,6 +117,7 @@ func Build(seed uint64, entries []Entry) *Set {
 			pos, slot = pos+1, 0
 		}
 	}
+	hugepage.Advise(buckets) // lookups land anywhere in it
 	s.buckets = buckets
 	return s
 }

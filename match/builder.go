@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"github.com/sift-intel/sift/internal/hugepage"
 	"net/netip"
 	"slices"
 	"time"
@@ -290,6 +291,9 @@ func (b *Builder) Build() (*Set, error) {
 		return nil, fmt.Errorf("match: User-Agent patterns: %w", err)
 	}
 	s.chains = cb.chains
+	hugepage.Advise(s.recs)
+	hugepage.Advise(s.heap)
+	hugepage.Advise(s.class)
 	return s, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/sift-intel/sift/internal/hugepage"
 
 	"github.com/sift-intel/sift/bloom"
 	"github.com/sift-intel/sift/hashset"
@@ -79,6 +80,7 @@ func BuildDict(entries []DictEntry) (*Dict, error) {
 		d.blob = append(d.blob, e.Key...)
 	}
 	d.index = hashset.Build(seed, idx)
+	hugepage.Advise(d.blob)
 	// Distinct keys are the caller's promise; check it, since a
 	// duplicate would make one of the values unreachable.
 	for i, e := range entries {

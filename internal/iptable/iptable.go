@@ -27,6 +27,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/sift-intel/sift/internal/hugepage"
 	"math/bits"
 	"net/netip"
 	"slices"
@@ -111,6 +112,9 @@ func Build(entries []Entry, resolve func(covering []uint32) uint32) *Table {
 		t.v6v = append(t.v6v, r.value)
 	}
 	t.i6 = buildIndex(len(t.v6v), func(i int) uint64 { return t.v6hi[i] })
+	hugepage.Advise(t.v4)
+	hugepage.Advise(t.v6hi)
+	hugepage.Advise(t.v6lo)
 	return &t
 }
 
