@@ -1,62 +1,10 @@
 package match
 
 import (
-	"bytes"
-	"strings"
+	"github.com/sift-intel/sift/internal/shape"
 
-	"github.com/sift-intel/sift/canon"
 	"github.com/sift-intel/sift/trie"
 )
-
-// appendEmail validates an e-mail address and appends its canonical form:
-// the local part and the host in lower case, the host canonicalised as a
-// domain (punycode, dots). Mail systems may treat local parts as case
-// sensitive; feeds and senders do not, and a case difference should not
-// let a listed address through.
-func appendEmail(dst []byte, v string) ([]byte, string) {
-	v = strings.TrimPrefix(strings.TrimSuffix(v, ">"), "<")
-	at := strings.LastIndexByte(v, '@')
-	if at <= 0 || at == len(v)-1 {
-		return dst, "not an e-mail address: needs a local part, '@' and a domain"
-	}
-	local := v[:at]
-	if len(local) > 64 || strings.ContainsAny(local, " \t\r\n<>()[],;:\\\"@") {
-		return dst, "invalid local part"
-	}
-	start := len(dst)
-	for i := 0; i < len(local); i++ {
-		c := local[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst = append(dst, c)
-	}
-	dst = append(dst, '@')
-	out, err := canon.AppendHost(dst, v[at+1:])
-	if err != nil {
-		return dst[:start], "invalid domain: " + err.Error()
-	}
-	if bytes.IndexByte(out[len(dst):], '.') < 0 {
-		return dst[:start], "the domain has a single label"
-	}
-	return out, ""
-}
-
-// appendJA3 validates a JA3 fingerprint, an MD5 in hex, and appends it in
-// lower case.
-func appendJA3(dst []byte, v string) ([]byte, string) {
-	if len(v) != 32 || !isHex(v) {
-		return dst, "a JA3 fingerprint is 32 hex digits"
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if 'A' <= c && c <= 'F' {
-			c += 'a' - 'A'
-		}
-		dst = append(dst, c)
-	}
-	return dst, ""
-}
 
 // exactIndex maps each distinct value of a kind to its candidate.
 func (cb *chainBuilder) exactIndex(kr kindRange) *trie.Dict {
@@ -94,7 +42,7 @@ func (s *Set) LookupEmail(addr string) Verdict {
 	if len(addr) > len(buf)-8 {
 		return Verdict{}
 	}
-	e, reason := appendEmail(buf[:0], addr)
+	e, reason := shape.AppendEmail(buf[:0], addr)
 	if reason != "" {
 		return Verdict{}
 	}
@@ -108,7 +56,7 @@ func (s *Set) LookupJA3(fingerprint string) Verdict {
 		return Verdict{}
 	}
 	var buf [32]byte
-	v, reason := appendJA3(buf[:0], fingerprint)
+	v, reason := shape.AppendJA3(buf[:0], fingerprint)
 	if reason != "" {
 		return Verdict{}
 	}

@@ -3,6 +3,7 @@ package match
 import (
 	"errors"
 	"fmt"
+	"github.com/sift-intel/sift/internal/shape"
 	"net/netip"
 	"strings"
 	"time"
@@ -75,11 +76,11 @@ func truncate(s string, n int) string {
 func KindOf(value string) Kind {
 	switch len(value) {
 	case 32, 40, 64:
-		if isHex(value) {
+		if shape.IsHex(value) {
 			return hashKinds[len(value)/8]
 		}
 	}
-	if a, ok := parseAddr(value); ok {
+	if a, ok := shape.ParseAddr(value); ok {
 		if a.Zone() != "" {
 			return KindUnknown
 		}
@@ -91,17 +92,17 @@ func KindOf(value string) Kind {
 		}
 		// An address and a number is a prefix, if a bad one
 		// ("10.0.0.0/33"), not a URL with a numeric path.
-		if _, ok := parseAddr(value[:i]); ok && i+1 < len(value) && strings.Trim(value[i+1:], "0123456789") == "" {
+		if _, ok := shape.ParseAddr(value[:i]); ok && i+1 < len(value) && strings.Trim(value[i+1:], "0123456789") == "" {
 			return KindCIDR
 		}
 	}
-	if looksLikeEmail(value) {
+	if shape.LooksLikeEmail(value) {
 		return KindEmail
 	}
-	if looksLikeURL(value) {
+	if shape.LooksLikeURL(value) {
 		return KindURL
 	}
-	if looksLikeHost(value) {
+	if shape.LooksLikeHost(value) {
 		return KindDomain
 	}
 	return KindUnknown
@@ -109,16 +110,6 @@ func KindOf(value string) Kind {
 
 // hashKinds maps a hex length / 8 to its kind.
 var hashKinds = [9]Kind{4: KindMD5, 5: KindSHA1, 8: KindSHA256}
-
-func isHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
-}
 
 // digestLen returns the digest length in bytes of a hash kind.
 func digestLen(k Kind) int {
@@ -131,58 +122,6 @@ func digestLen(k Kind) int {
 		return 32
 	}
 	return 0
-}
-
-// looksLikeEmail reports whether s has the shape local@host.
-func looksLikeEmail(s string) bool {
-	at := strings.IndexByte(s, '@')
-	return at > 0 && at == strings.LastIndexByte(s, '@') && !strings.ContainsAny(s, "/: \t") && looksLikeHost(s[at+1:])
-}
-
-func looksLikeURL(s string) bool {
-	if i := strings.Index(s, "://"); i > 0 {
-		for j := 0; j < i; j++ {
-			c := s[j]
-			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || j > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.')) {
-				return false
-			}
-		}
-		return true
-	}
-	// A host followed by a path, as in many feeds: "evil.example/x.exe".
-	if i := strings.IndexByte(s, '/'); i > 0 {
-		return looksLikeHost(s[:i])
-	}
-	return false
-}
-
-// looksLikeHost reports whether s has the shape of a DNS name with at least
-// two labels: letters, digits, hyphens, underscores, and IDN in any form.
-func looksLikeHost(s string) bool {
-	s = strings.TrimSuffix(s, ".")
-	if len(s) == 0 || len(s) > 253 || strings.IndexByte(s, '.') < 0 {
-		return false
-	}
-	label := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '.':
-			if label == 0 {
-				return false
-			}
-			label = 0
-			continue
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '*' && i == 0, c >= 0x80:
-		default:
-			return false
-		}
-		label++
-		if label > 63 && s[i] < 0x80 {
-			return false
-		}
-	}
-	return label > 0
 }
 
 // normalized is what validation learns of an indicator beyond its
@@ -218,8 +157,8 @@ func appendCanonical(dst []byte, ind *Indicator) ([]byte, normalized, error) {
 		}
 		var d [32]byte
 		for i := range n {
-			hi, ok1 := unhex(v[2*i])
-			lo, ok2 := unhex(v[2*i+1])
+			hi, ok1 := shape.Unhex(v[2*i])
+			lo, ok2 := shape.Unhex(v[2*i+1])
 			if !ok1 || !ok2 {
 				return fail(ErrInvalid, "not hex at character %d", 2*i+1+b2i(ok1))
 			}
@@ -268,9 +207,9 @@ func appendCanonical(dst []byte, ind *Indicator) ([]byte, normalized, error) {
 		}
 		return out, normalized{kind: k}, nil
 	case KindEmail, KindJA3:
-		appendKind := appendEmail
+		appendKind := shape.AppendEmail
 		if k == KindJA3 {
-			appendKind = appendJA3
+			appendKind = shape.AppendJA3
 		}
 		out, reason := appendKind(dst, v)
 		if reason != "" {
@@ -290,16 +229,4 @@ func appendCanonical(dst []byte, ind *Indicator) ([]byte, normalized, error) {
 		return out, normalized{kind: k}, nil
 	}
 	return fail(ErrInvalid, "unknown kind")
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }

@@ -3,6 +3,7 @@ package match
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"github.com/sift-intel/sift/internal/shape"
 	"iter"
 	"net/netip"
 	"strings"
@@ -295,10 +296,10 @@ func (s *Set) Lookup(q string) Verdict {
 			return s.LookupHash(d[:len(q)/2])
 		}
 	}
-	if a, ok := parseAddr(q); ok {
+	if a, ok := shape.ParseAddr(q); ok {
 		return s.LookupAddr(a)
 	}
-	if looksLikeURL(q) {
+	if shape.LooksLikeURL(q) {
 		return s.LookupURL(q)
 	}
 	if strings.IndexByte(q, '@') > 0 {
@@ -309,87 +310,6 @@ func (s *Set) Lookup(q string) Verdict {
 
 // unsafeString views b as a string for a call that does not keep it.
 func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
-
-// parseAddr is netip.ParseAddr without the allocation of its error:
-// dotted-quad IPv4 is parsed here, and only strings that can be IPv6 reach
-// netip.ParseAddr.
-func parseAddr(q string) (netip.Addr, bool) {
-	if !containsColon(q) {
-		return parseIPv4(q)
-	}
-	if !maybeAddr(q) {
-		return netip.Addr{}, false
-	}
-	a, err := netip.ParseAddr(q)
-	return a, err == nil
-}
-
-// parseIPv4 parses a dotted quad as netip.ParseAddr does, keeping nothing
-// of q.
-func parseIPv4(q string) (netip.Addr, bool) {
-	{
-		var b [4]byte
-		part, digits, n := 0, 0, 0
-		for i := 0; i < len(q); i++ {
-			c := q[i]
-			switch {
-			case '0' <= c && c <= '9':
-				if digits == 1 && n == 0 {
-					return netip.Addr{}, false // leading zero, as netip refuses
-				}
-				n = n*10 + int(c-'0')
-				digits++
-				if n > 255 {
-					return netip.Addr{}, false
-				}
-			case c == '.' && digits > 0 && part < 3:
-				b[part] = byte(n)
-				part, digits, n = part+1, 0, 0
-			default:
-				return netip.Addr{}, false
-			}
-		}
-		if part != 3 || digits == 0 {
-			return netip.Addr{}, false
-		}
-		b[3] = byte(n)
-		return netip.AddrFrom4(b), true
-	}
-}
-
-// maybeAddr screens q before netip.ParseAddr, whose error allocates: an
-// address has only digits and dots, or hex digits and colons (and a zone).
-func maybeAddr(q string) bool {
-	if q == "" {
-		return false
-	}
-	colon := false
-	for i := 0; i < len(q); i++ {
-		switch c := q[i]; {
-		case '0' <= c && c <= '9', c == '.':
-		case c == ':':
-			colon = true
-		case 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
-			if !colon && !containsColon(q) {
-				return false
-			}
-		case c == '%':
-			return colon || containsColon(q)
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-func containsColon(q string) bool {
-	for i := 0; i < len(q); i++ {
-		if q[i] == ':' {
-			return true
-		}
-	}
-	return false
-}
 
 // Len returns the number of indicators in s.
 func (s *Set) Len() int {

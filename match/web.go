@@ -3,6 +3,7 @@ package match
 import (
 	"bytes"
 	"cmp"
+	"github.com/sift-intel/sift/internal/shape"
 	"net/netip"
 	"slices"
 	"strings"
@@ -211,9 +212,9 @@ func (s *Set) lookupCanonicalHost(h []byte, now *int64) Verdict {
 // IPv6 literal, rare in a host name, is copied into a string first.
 func parseAddrBytes(h []byte) (netip.Addr, bool) {
 	if bytes.IndexByte(h, ':') < 0 {
-		return parseIPv4(unsafeString(h)) // keeps nothing of h
+		return shape.ParseIPv4(unsafeString(h)) // keeps nothing of h
 	}
-	return parseAddr(string(h))
+	return shape.ParseAddr(string(h))
 }
 
 // LookupURL returns the verdict for a URL: its Safe Browsing expressions

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/sift-intel/sift/internal/shape"
 	"math/bits"
 	"net/netip"
 	"strings"
@@ -449,9 +450,9 @@ func (c *Client) LookupDomain(ctx context.Context, host string) Result {
 			var ok bool
 			if bytes.IndexByte(a, ':') < 0 {
 				// The view does not outlive the call.
-				addr, ok = parseIPv4(unsafe.String(unsafe.SliceData(a), len(a)))
+				addr, ok = shape.ParseIPv4(unsafe.String(unsafe.SliceData(a), len(a)))
 			} else {
-				addr, ok = parseAddr(string(a)) // rare: IPv6 literals
+				addr, ok = shape.ParseAddr(string(a)) // rare: IPv6 literals
 			}
 			if ok {
 				q.addr(addr)
@@ -506,8 +507,8 @@ func (c *Client) LookupEmail(ctx context.Context, addr string) Result {
 	if q.f.flags&hasEmail == 0 || len(addr) > len(buf)-8 {
 		return Result{}
 	}
-	e, ok := appendEmail(buf[:0], addr)
-	if !ok || !q.f.has(secOther, textHash(clsEmail, e)) {
+	e, reason := shape.AppendEmail(buf[:0], addr)
+	if reason != "" || !q.f.has(secOther, textHash(clsEmail, e)) {
 		return Result{}
 	}
 	q.add(clsEmail, e, 0)
@@ -519,8 +520,8 @@ func (c *Client) LookupEmail(ctx context.Context, addr string) Result {
 func (c *Client) LookupJA3(ctx context.Context, fingerprint string) Result {
 	q := query{f: c.filter.Load()}
 	var buf [32]byte
-	v, ok := appendJA3(buf[:0], fingerprint)
-	if !ok || q.f.flags&hasJA3 == 0 || !q.f.has(secOther, textHash(clsJA3, v)) {
+	v, reason := shape.AppendJA3(buf[:0], fingerprint)
+	if reason != "" || q.f.flags&hasJA3 == 0 || !q.f.has(secOther, textHash(clsJA3, v)) {
 		return Result{}
 	}
 	q.add(clsJA3, v, 0)
@@ -534,14 +535,14 @@ func (c *Client) Lookup(ctx context.Context, q string) Result {
 	switch len(q) {
 	case 32, 40, 64:
 		var d [32]byte
-		if decodeHex(d[:len(q)/2], q) {
+		if shape.DecodeHex(d[:len(q)/2], q) {
 			return c.LookupHash(ctx, d[:len(q)/2])
 		}
 	}
-	if a, ok := parseAddr(q); ok {
+	if a, ok := shape.ParseAddr(q); ok {
 		return c.LookupAddr(ctx, a)
 	}
-	if looksLikeURL(q) {
+	if shape.LooksLikeURL(q) {
 		return c.LookupURL(ctx, q)
 	}
 	if strings.IndexByte(q, '@') > 0 {
