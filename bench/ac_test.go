@@ -183,6 +183,7 @@ func (d *acData) raw(n int) [][]byte {
 }
 
 func BenchmarkACPeers(b *testing.B) {
+	freeLarge("ac")
 	d := acLoad(b)
 	for _, size := range acSizes {
 		for _, tx := range d.texts {

@@ -34,6 +34,7 @@ func petarBuild(raw [][]byte) petar.AhoCorasick {
 // impl=petar, so that benchstat and the report put it beside them.
 // heap-B and build-ns are measured once per size.
 func BenchmarkACPetar(b *testing.B) {
+	freeLarge("ac")
 	d := acLoad(b)
 	heap := map[int]float64{}
 	buildNs := map[int]float64{}

@@ -40,6 +40,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -397,7 +398,9 @@ func (d *ip4Data) probes(set []netip.Prefix, seed uint64) []netip.Addr {
 
 // deriveHost returns host with the label before its public suffix replaced
 // by a random label of the same length (letters and digits, starting with
-// a letter), or "" if host has no such label.
+// a letter), or "" if host has no such label. A new label that makes a
+// public suffix of its own ("co" before ".gl") is drawn again: the Builder
+// refuses public suffixes.
 func deriveHost(r *rand.Rand, host string) string {
 	etld1, err := publicsuffix.EffectiveTLDPlusOne(host)
 	if err != nil {
@@ -409,15 +412,19 @@ func deriveHost(r *rand.Rand, host string) string {
 	}
 	const alnum = "abcdefghijklmnopqrstuvwxyz0123456789"
 	label := make([]byte, dot)
-	for i := range label {
-		if i == 0 {
-			label[i] = alnum[r.IntN(26)]
-		} else {
-			label[i] = alnum[r.IntN(len(alnum))]
+	for {
+		for i := range label {
+			if i == 0 {
+				label[i] = alnum[r.IntN(26)]
+			} else {
+				label[i] = alnum[r.IntN(len(alnum))]
+			}
+		}
+		name := string(label) + etld1[dot:]
+		if ps, _ := publicsuffix.PublicSuffix(name); ps != name {
+			return host[:len(host)-len(etld1)] + name
 		}
 	}
-	prefix := host[:len(host)-len(etld1)]
-	return prefix + string(label) + etld1[dot:]
 }
 
 // scaleDomains returns n distinct domains: real (the canonical, distinct
@@ -478,4 +485,36 @@ func scaleURLs(real []string, n int) []string {
 		out = append(out, v)
 	}
 	return out
+}
+
+// The fixtures of the scaled benchmarks are cached per size, so that -count
+// reruns and BenchmarkParallel reuse them; at 10M they take gigabytes each.
+// Each benchmark frees the other benchmarks' fixtures above 1M (and the
+// Aho-Corasick peers' automata) before it builds its own, so that the
+// whole suite fits the 24 GiB of the machines it is run on.
+var largeFixtures = map[string]func(){
+	"hash":   func() { deleteLarge(hashScales) },
+	"filter": func() { deleteLarge(filterScales) },
+	"ip":     func() { deleteLarge(ipScales) },
+	"domain": func() { deleteLarge(domainScales) },
+	"url":    func() { deleteLarge(urlScales) },
+	"ac":     func() { clear(acBuilt); clear(petarBuilt) },
+}
+
+func deleteLarge[V any](m map[int]V) {
+	for n := range m {
+		if n > 1_000_000 {
+			delete(m, n)
+		}
+	}
+}
+
+// freeLarge frees the large fixtures of every benchmark but keep's.
+func freeLarge(keep string) {
+	for name, free := range largeFixtures {
+		if name != keep {
+			free()
+		}
+	}
+	debug.FreeOSMemory()
 }

@@ -113,6 +113,7 @@ func filterFixture(b *testing.B, n int) *filterScale {
 // array for BinaryFuse8, per key. build-ns/indicator: New and Add (or the
 // hashing and Populate) of every key, once per process.
 func BenchmarkFilters(b *testing.B) {
+	freeLarge("filter")
 	d := loadDigests(b)
 	for _, n := range benchSizes(b) {
 		b.Run(scaledName(n, len(d.real), d.sample), func(b *testing.B) {

@@ -173,6 +173,7 @@ func hashFixtureScaled(b *testing.B, n int) *hashScale {
 // match.Open on the serialised Set plus a first lookup, the alternative
 // to building that the peers do not have.
 func BenchmarkHashes(b *testing.B) {
+	freeLarge("hash")
 	d := loadDigests(b)
 	for _, n := range benchSizes(b) {
 		b.Run(scaledName(n, len(d.real), d.sample), func(b *testing.B) {

@@ -136,6 +136,7 @@ func ipFixture(b *testing.B, n int) *ipScale {
 // parsing included, once per process. open-ms (sift): match.Open and a
 // first lookup.
 func BenchmarkIPs(b *testing.B) {
+	freeLarge("ip")
 	d := loadIP4(b)
 	for _, n := range benchSizes(b) {
 		b.Run(scaledName(n, len(d.real), d.sample), func(b *testing.B) {

@@ -56,6 +56,7 @@ func runParallel(b *testing.B, name string, has func(i int) bool) {
 // sift-batch calls LookupHashes on runs of 256 probes, each goroutine
 // with its own output buffer; ns/op is per lookup.
 func BenchmarkParallel(b *testing.B) {
+	freeLarge("")
 	n := parallelSize(b)
 	b.Run("kind=hash", func(b *testing.B) {
 		d := loadDigests(b)

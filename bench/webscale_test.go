@@ -259,6 +259,7 @@ func runWebScale(b *testing.B, f *webScale) {
 // which it keeps and re-parses from). build-ns/indicator: from the
 // strings, once per process.
 func BenchmarkDomains(b *testing.B) {
+	freeLarge("domain")
 	w := loadWebReal(b)
 	for _, n := range benchSizes(b) {
 		b.Run(scaledName(n, len(w.domains), false), func(b *testing.B) {
@@ -276,6 +277,7 @@ func BenchmarkDomains(b *testing.B) {
 // URLs with 5 % (seeded) replaced by a listed URL. The semantics differ
 // as BenchmarkURLPeers explains, so hits/op differ slightly.
 func BenchmarkURLs(b *testing.B) {
+	freeLarge("url")
 	w := loadWebReal(b)
 	for _, n := range benchSizes(b) {
 		b.Run(scaledName(n, len(w.urls), false), func(b *testing.B) {
