@@ -322,9 +322,9 @@ func render(results []*result, env []string, cmd, out, plotDir string) ([]byte, 
 		if err := os.WriteFile(p, svg, 0o644); err != nil {
 			return nil, err
 		}
-		rel, err := filepath.Rel(filepath.Dir(out), p)
+		rel, err := relPath(filepath.Dir(out), p)
 		if err != nil {
-			rel = p
+			return nil, err
 		}
 		plotLinks = append(plotLinks, fmt.Sprintf("![%s](%s)", k, filepath.ToSlash(rel)))
 	}
@@ -401,4 +401,17 @@ func num(v float64) string {
 		return fmt.Sprintf("%.0f", v)
 	}
 	return strconv.FormatFloat(v, 'g', 3, 64)
+}
+
+// relPath is filepath.Rel for paths relative to the working directory.
+func relPath(base, target string) (string, error) {
+	b, err := filepath.Abs(base)
+	if err != nil {
+		return "", err
+	}
+	t, err := filepath.Abs(target)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Rel(b, t)
 }
