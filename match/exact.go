@@ -2,9 +2,32 @@ package match
 
 import (
 	"github.com/sift-intel/sift/internal/shape"
+	"iter"
 
 	"github.com/sift-intel/sift/trie"
 )
+
+// runs yields each distinct value of a kind, whose records are adjacent
+// (sorted), with the candidate of the records that share it.
+func (cb *chainBuilder) runs(kr kindRange) iter.Seq2[string, uint32] {
+	return func(yield func(string, uint32) bool) {
+		end := kr.first + kr.count
+		for i := kr.first; i < end; {
+			j := i + 1
+			for j < end && cb.value(j) == cb.value(i) {
+				j++
+			}
+			ids := make([]uint32, 0, j-i)
+			for k := i; k < j; k++ {
+				ids = append(ids, k)
+			}
+			if !yield(cb.value(i), cb.candidate(ids)) {
+				return
+			}
+			i = j
+		}
+	}
+}
 
 // exactIndex maps each distinct value of a kind to its candidate.
 func (cb *chainBuilder) exactIndex(kr kindRange) *trie.Dict {
@@ -12,17 +35,8 @@ func (cb *chainBuilder) exactIndex(kr kindRange) *trie.Dict {
 		return nil
 	}
 	var entries []trie.DictEntry
-	for i := kr.first; i < kr.first+kr.count; {
-		j := i + 1
-		for j < kr.first+kr.count && cb.value(j) == cb.value(i) {
-			j++
-		}
-		ids := make([]uint32, 0, j-i)
-		for k := i; k < j; k++ {
-			ids = append(ids, k)
-		}
-		entries = append(entries, trie.DictEntry{Key: []byte(cb.value(i)), Value: cb.candidate(ids)})
-		i = j
+	for v, cand := range cb.runs(kr) {
+		entries = append(entries, trie.DictEntry{Key: []byte(v), Value: cand})
 	}
 	d, err := trie.BuildDict(entries)
 	if err != nil {

@@ -109,22 +109,13 @@ func (cb *chainBuilder) patternIndex(kr kindRange, fold bool, cfg trie.Automaton
 	}
 	p := &patterns{}
 	var pats []trie.Pattern
-	for i := kr.first; i < kr.first+kr.count; {
-		j := i + 1
-		for j < kr.first+kr.count && cb.value(j) == cb.value(i) {
-			j++
-		}
-		ids := make([]uint32, 0, j-i)
-		for k := i; k < j; k++ {
-			ids = append(ids, k)
-		}
-		b, f := []byte(cb.value(i)), fold
+	for v, cand := range cb.runs(kr) {
+		b, f := []byte(v), fold
 		if !fold {
 			b, f = patternBytes(b)
 		}
 		pats = append(pats, trie.Pattern{Bytes: b, Fold: f})
-		p.cands = append(p.cands, cb.candidate(ids))
-		i = j
+		p.cands = append(p.cands, cand)
 	}
 	var err error
 	if p.auto, err = trie.BuildAutomaton(pats, cfg); err != nil {

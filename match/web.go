@@ -139,17 +139,8 @@ func (cb *chainBuilder) urlIndex(kr kindRange) *trie.URLs {
 		return nil
 	}
 	var entries []trie.DictEntry
-	for i := kr.first; i < kr.first+kr.count; {
-		j := i + 1
-		for j < kr.first+kr.count && cb.value(j) == cb.value(i) {
-			j++
-		}
-		ids := make([]uint32, 0, j-i)
-		for k := i; k < j; k++ {
-			ids = append(ids, k)
-		}
-		entries = append(entries, trie.DictEntry{Key: []byte(cb.value(i)), Value: cb.candidate(ids)})
-		i = j
+	for v, cand := range cb.runs(kr) {
+		entries = append(entries, trie.DictEntry{Key: []byte(v), Value: cand})
 	}
 	u, err := trie.BuildURLs(entries)
 	if err != nil {
