@@ -164,26 +164,7 @@ func parseStixPattern(s string) ([]stixAlt, error) {
 func unsupported(reason string) []stixAlt { return []stixAlt{{reason: reason}} }
 
 // observationExpr := observationAnd (OR observationAnd)*
-func (p *stixParser) observationExpr() ([]stixAlt, error) {
-	alts, err := p.observationAnd()
-	if err != nil {
-		return nil, err
-	}
-	for p.is("OR") {
-		if err := p.next(); err != nil {
-			return nil, err
-		}
-		more, err := p.observationAnd()
-		if err != nil {
-			return nil, err
-		}
-		alts = append(alts, more...)
-		if len(alts) > maxStixAlts {
-			return unsupported("the pattern has too many alternatives"), nil
-		}
-	}
-	return alts, nil
-}
+func (p *stixParser) observationExpr() ([]stixAlt, error) { return p.or(p.observationAnd) }
 
 // observationAnd := observation ((AND | FOLLOWEDBY) observation)*
 func (p *stixParser) observationAnd() ([]stixAlt, error) {
@@ -254,8 +235,11 @@ func (p *stixParser) observation() ([]stixAlt, error) {
 }
 
 // comparisonExpr := comparisonAnd (OR comparisonAnd)*
-func (p *stixParser) comparisonExpr() ([]stixAlt, error) {
-	alts, err := p.comparisonAnd()
+func (p *stixParser) comparisonExpr() ([]stixAlt, error) { return p.or(p.comparisonAnd) }
+
+// or parses operand (OR operand)*: the alternatives of every operand.
+func (p *stixParser) or(operand func() ([]stixAlt, error)) ([]stixAlt, error) {
+	alts, err := operand()
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +247,7 @@ func (p *stixParser) comparisonExpr() ([]stixAlt, error) {
 		if err := p.next(); err != nil {
 			return nil, err
 		}
-		more, err := p.comparisonAnd()
+		more, err := operand()
 		if err != nil {
 			return nil, err
 		}
