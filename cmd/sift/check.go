@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-
 	"strings"
 	"time"
 
@@ -13,16 +12,13 @@ import (
 
 func cmdCheck(e *env, args []string) int {
 	fs := e.flagSet("check", "[--feed FILE]... [--pubkey PUB]... [--json] VALUE...   (VALUE \"-\" or none: read stdin, one a line)")
-	e.formatFlag(fs)
-	var feeds, pubkeys listFlag
-	fs.Var(&feeds, "feed", "a snapshot or a source `file` (repeatable); default: the embedded demo feed")
-	fs.Var(&pubkeys, "pubkey", "accept only snapshots whose FILE.minisig verifies with this public key `file` (repeatable)")
+	loadSet := e.feedFlags(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object per value")
 	values, status, ok := parse(fs, args)
 	if !ok {
 		return status
 	}
-	set, err := e.loadSets(feeds, pubkeys)
+	set, err := loadSet()
 	if err != nil {
 		return e.errorf("%v", err)
 	}

@@ -13,6 +13,7 @@ package main
 
 import (
 	"errors"
+	"github.com/sift-intel/sift/match"
 
 	"flag"
 	"fmt"
@@ -69,6 +70,16 @@ func (e *env) formatFlag(fs *flag.FlagSet) {
 		e.format = f
 		return err
 	})
+}
+
+// feedFlags registers --format, --feed and --pubkey, and returns what loads
+// the Set they name once the flags are parsed.
+func (e *env) feedFlags(fs *flag.FlagSet) func() (*match.Set, error) {
+	e.formatFlag(fs)
+	var feeds, pubkeys listFlag
+	fs.Var(&feeds, "feed", "a snapshot or a source `file` (repeatable); default: the embedded demo feed")
+	fs.Var(&pubkeys, "pubkey", "accept only snapshots whose FILE.minisig verifies with this public key `file` (repeatable)")
+	return func() (*match.Set, error) { return e.loadSets(feeds, pubkeys) }
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {

@@ -14,10 +14,7 @@ import (
 // feeds, streaming each one in chunks, and prints every match.
 func cmdScan(e *env, args []string) int {
 	fs := e.flagSet("scan", "[--feed FILE]... [--pubkey PUB]... [--json] FILE...   (FILE \"-\": stdin)")
-	e.formatFlag(fs)
-	var feeds, pubkeys listFlag
-	fs.Var(&feeds, "feed", "a snapshot or a source `file` (repeatable); default: the embedded demo feed")
-	fs.Var(&pubkeys, "pubkey", "accept only snapshots whose FILE.minisig verifies with this public key `file` (repeatable)")
+	loadSet := e.feedFlags(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object per match")
 	files, status, ok := parse(fs, args)
 	if !ok {
@@ -27,7 +24,7 @@ func cmdScan(e *env, args []string) int {
 		fs.Usage()
 		return exitError
 	}
-	set, err := e.loadSets(feeds, pubkeys)
+	set, err := loadSet()
 	if err != nil {
 		return e.errorf("%v", err)
 	}
