@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sift-intel/sift/feed"
@@ -24,8 +25,13 @@ type remoteTier struct {
 	refresher *feed.Refresher // nil for a fixed feed
 	srv       *remote.Server
 
-	mu     sync.Mutex
-	set    *match.Set // the Set of idx
+	state atomic.Pointer[tierState] // read by every request
+	build sync.Mutex                // one build at a time
+}
+
+// tierState is the remote tier of one Set, or why it could not be built.
+type tierState struct {
+	set    *match.Set
 	idx    *remote.Index
 	filter []byte // idx.Filter(), serialised
 	err    error
@@ -35,51 +41,55 @@ func newRemoteTier(e *match.Engine, r *feed.Refresher) *remoteTier {
 	return &remoteTier{engine: e, refresher: r, srv: remote.NewServer(nil, remote.ServerConfig{})}
 }
 
-// current returns the Index and serialised filter of the Engine's Set,
-// building them if the Set changed.
-func (t *remoteTier) current() (*remote.Index, []byte, error) {
+// current returns the remote tier of the Engine's Set, building it if
+// the Set changed.
+func (t *remoteTier) current() *tierState {
 	set := t.engine.Set()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if set == t.set {
-		return t.idx, t.filter, t.err
+	if st := t.state.Load(); st != nil && st.set == set {
+		return st
+	}
+	t.build.Lock()
+	defer t.build.Unlock()
+	if st := t.state.Load(); st != nil && st.set == set {
+		return st // built while we waited
 	}
 	var cfg remote.IndexConfig
 	if t.refresher != nil {
-		st := t.refresher.Status()
-		cfg.Feed, cfg.Version = st.FeedID, st.Version
+		s := t.refresher.Status()
+		cfg.Feed, cfg.Version = s.FeedID, s.Version
 	}
-	t.set, t.idx, t.filter, t.err = set, nil, nil, nil
+	st := &tierState{set: set}
 	idx, err := remote.NewIndex(set, cfg)
 	if err == nil {
-		t.filter, err = idx.Filter().AppendBinary(nil)
+		st.filter, err = idx.Filter().AppendBinary(nil)
 	}
 	if err != nil {
-		t.err = fmt.Errorf("building the remote index: %w", err)
-		return nil, nil, t.err
+		st.err = fmt.Errorf("building the remote index: %w", err)
+	} else {
+		st.idx = idx
+		t.srv.Swap(idx)
 	}
-	t.idx = idx
-	t.srv.Swap(idx)
-	return t.idx, t.filter, nil
+	t.state.Store(st)
+	return st
 }
 
 func (t *remoteTier) find(w http.ResponseWriter, r *http.Request) {
-	if _, _, err := t.current(); err != nil {
-		writeError(w, http.StatusServiceUnavailable, err.Error())
+	if st := t.current(); st.err != nil {
+		writeError(w, http.StatusServiceUnavailable, st.err.Error())
 		return
 	}
 	t.srv.ServeHTTP(w, r)
 }
 
 func (t *remoteTier) filterFile(w http.ResponseWriter, r *http.Request) {
-	idx, data, err := t.current()
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, err.Error())
+	st := t.current()
+	if st.err != nil {
+		writeError(w, http.StatusServiceUnavailable, st.err.Error())
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
-	if idx.Feed() != "" {
-		w.Header().Set("ETag", strconv.Quote(idx.Feed()+"-"+strconv.FormatUint(idx.Version(), 10)))
+	if st.idx.Feed() != "" {
+		w.Header().Set("ETag", strconv.Quote(st.idx.Feed()+"-"+strconv.FormatUint(st.idx.Version(), 10)))
 	}
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(data)) // If-None-Match and ranges
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(st.filter)) // If-None-Match and ranges
 }
