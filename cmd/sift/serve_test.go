@@ -141,7 +141,7 @@ func TestServeLoopback(t *testing.T) {
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	ln.Close()
-	var stderr bytes.Buffer
+	var stderr lockedBuffer // the server logs to it while the test reads it
 	done := make(chan int)
 	go func() {
 		done <- run([]string{"serve", "--feed", snap, "--pubkey", pub, "--addr", addr}, strings.NewReader(""), io.Discard, &stderr)
@@ -167,6 +167,24 @@ func TestServeLoopback(t *testing.T) {
 	}
 	assert.Contains(t, stderr.String(), "stopped")
 	_ = filepath.Join
+}
+
+// lockedBuffer is a bytes.Buffer safe for one writer and one reader.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // TestServeLoad sends single and batch checks from several clients on
