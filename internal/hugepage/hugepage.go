@@ -3,12 +3,15 @@
 //
 // A lookup in a table of millions of entries misses the caches and the
 // TLB: with 4 KiB pages every random access also walks the page tables,
-// and in a virtual machine that walk is itself a chain of misses. On the
-// 2-vCPU VMs sift is measured on, a dependent random read in 512 MiB takes
-// 309 ns with 4 KiB pages and 162 ns with 2 MiB pages. Go's runtime does
-// not ask for huge pages, and Linux's default policy ("madvise") gives
-// them only to memory that asks, so the structures that are built once and
-// read on every lookup ask for themselves.
+// and in a virtual machine that walk is itself a chain of misses. Go's
+// runtime does not ask for huge pages, and Linux's default policy
+// ("madvise") gives them only to memory that asks, so the structures that
+// are built once and read on every lookup ask for themselves. On the
+// 2-vCPU VM sift is measured on (medians of 3 and 5 runs):
+//
+//	SIFT_HUGEPAGES=0 go test -run '^$' -bench 'LookupHash$/n=10M' -count 3 ./match/   402 ns
+//	go test -run '^$' -bench 'LookupHash$/n=10M' -count 3 ./match/                    257 ns
+//	go test -run '^$' -bench DependentRead -count 5 ./internal/hugepage/             239 ns (4k), 211 ns (huge)
 //
 // Advise applies to memory sift allocated and filled. A snapshot mapped
 // from a file stays in 4 KiB pages: the page cache backs it, and the
