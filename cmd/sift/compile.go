@@ -9,16 +9,18 @@ import (
 
 	"github.com/sift-intel/sift/feed"
 	"github.com/sift-intel/sift/match"
+	"github.com/sift-intel/sift/remote"
 )
 
 func cmdCompile(e *env, args []string) int {
-	fs := e.flagSet("compile", "-o OUT.sift [--feed-id ID] [--version N] [--expires DURATION] [--delta-from OLD.sift] [--allow FILE]... SOURCE...")
+	fs := e.flagSet("compile", "-o OUT.sift [--feed-id ID] [--version N] [--expires DURATION] [--delta-from OLD.sift] [--remote-filter FILE] [--allow FILE]... SOURCE...")
 	e.formatFlag(fs)
 	out := fs.String("o", "", "write the snapshot to `file`")
 	feedID := fs.String("feed-id", "", "the feed's `id` (default: the output file's name)")
 	version := fs.Uint64("version", 0, "the data `version`, which must rise with each publication (default: the current Unix time)")
 	expires := fs.Duration("expires", 0, "the snapshot expires this long after it is issued, e.g. 168h (default: never)")
 	deltaFrom := fs.String("delta-from", "", "also write OUT.delta, the delta from the snapshot in `file`")
+	filterOut := fs.String("remote-filter", "", "also write the remote tier's local filter (remote.OpenFilter) to `file`")
 	var allows listFlag
 	fs.Var(&allows, "allow", "a source `file` of allow entries, which override matches (repeatable)")
 	sources, status, ok := parse(fs, args)
@@ -94,6 +96,22 @@ func cmdCompile(e *env, args []string) int {
 			return e.errorf("%v", err)
 		}
 		fmt.Fprintf(e.stderr, "wrote %s.delta: version %d to %d, %d removed, %d added, %d bytes\n", *out, d.From, d.To, len(d.Removed), len(d.Added), len(dd))
+	}
+	if *filterOut != "" {
+		// The local half of the remote tier: hosts keep this filter and ask
+		// a server answering from the snapshot about what passes it.
+		idx, err := remote.NewIndex(set, remote.IndexConfig{Feed: h.FeedID, Version: h.Version})
+		if err != nil {
+			return e.errorf("%v", err)
+		}
+		fd, err := idx.Filter().AppendBinary(nil)
+		if err == nil {
+			err = writeFileAtomic(*filterOut, fd)
+		}
+		if err != nil {
+			return e.errorf("%v", err)
+		}
+		fmt.Fprintf(e.stderr, "wrote %s: remote filter of %d keys, %d bytes\n", *filterOut, idx.Len(), len(fd))
 	}
 	return exitClean
 }

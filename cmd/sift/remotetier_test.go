@@ -6,9 +6,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/sift-intel/sift/feed"
 	"github.com/sift-intel/sift/match"
 	"github.com/sift-intel/sift/remote"
 	"github.com/stretchr/testify/assert"
@@ -77,4 +80,37 @@ func TestServeRemote(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+}
+
+// TestCompileRemoteFilter: sift compile --remote-filter writes the filter
+// a host keeps; a Client with it, asking an Index of the same snapshot,
+// reaches the snapshot's verdicts.
+func TestCompileRemoteFilter(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "feed.txt")
+	require.NoError(t, os.WriteFile(src, []byte("203.0.113.0/24\nevil.example\nhttp://phish.example/login/\n"), 0o644))
+	out, filterPath := filepath.Join(dir, "feed.sift"), filepath.Join(dir, "feed.filter")
+	_, stderr, status := sift(t, "", "compile", "-o", out, "--version", "7", "--remote-filter", filterPath, src)
+	require.Equal(t, exitClean, status, stderr)
+	assert.Contains(t, stderr, "wrote "+filterPath+": remote filter of ")
+
+	data, err := os.ReadFile(filterPath)
+	require.NoError(t, err)
+	filter, err := remote.OpenFilter(data)
+	require.NoError(t, err)
+	assert.Equal(t, "feed", filter.Feed())
+	assert.Equal(t, uint64(7), filter.Version())
+
+	snap, err := feed.OpenFile(out, 0)
+	require.NoError(t, err)
+	idx, err := remote.NewIndex(snap.Set, remote.IndexConfig{Feed: "feed", Version: 7})
+	require.NoError(t, err)
+	client, err := remote.NewClient(remote.Config{Filter: filter, Resolver: &remote.IndexResolver{Index: idx}})
+	require.NoError(t, err)
+	for _, q := range []string{"203.0.113.9", "www.evil.example", "http://phish.example/login/x", "clean.example", "192.0.2.1"} {
+		want := snap.Set.Lookup(q)
+		got := client.Lookup(context.Background(), q)
+		require.NoError(t, got.Err, q)
+		assert.Equal(t, want.Action, got.Action, q)
+	}
 }
